@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Every hook an architecture port provides to the portable kernel (kernel/arch/<arch>/). */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include "kernel.h"
+#include <arch/mmu.h>
+#include <arch/regs.h>
+
+struct bootinfo;
+struct percpu;
+struct tcb;
+
+/* Boot, in this order: console, memory, this CPU, the timer. */
+void arch_console_init(void);
+void arch_console_putc(char c);
+void arch_paging_init(const struct bootinfo *bi);
+void arch_cpu_init(struct percpu *cpu);
+void arch_timer_init(unsigned hz);
+
+/* Early reads of physical memory (the boot loader's information), before paging is set up:
+ * a pointer to len bytes at addr, or NULL if the early mapping does not cover them. */
+const void *arch_boot_read(paddr_t addr, size_t len);
+
+/* Address spaces: a root page table per task; the kernel half is shared by all. */
+enum {
+    VM_READ = 1 << 0,
+    VM_WRITE = 1 << 1,
+    VM_EXEC = 1 << 2,
+};
+int arch_vspace_create(paddr_t *root);
+/* Map the page pa at user address va with the rights prot (VM_*); mapping the same page
+ * again changes its rights. MICA_E_INVALID_ARG if va is not a page-aligned user address or
+ * already maps another page; MICA_E_NO_MEMORY if a page table cannot be allocated. */
+int arch_vspace_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot);
+/* The physical page mapped at va, or 0. */
+paddr_t arch_vspace_lookup(paddr_t root, vaddr_t va);
+/* Free every user page and page table below root, then root itself. */
+void arch_vspace_destroy(paddr_t root);
+
+/* Threads: registers for a first entry to user mode at entry, with stack sp and argument arg. */
+void arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg);
+/* Leave the kernel into thread t; the kernel stack is abandoned. */
+noreturn void arch_enter_user(struct tcb *t);
+/* Wait for an interrupt on an empty kernel stack. */
+noreturn void arch_idle(void);
+
+/* System-call arguments, by name, from a saved user context. */
+static inline uint64_t arch_syscall_number(const struct arch_regs *r) { return r->rax; }
+static inline uint64_t arch_syscall_arg(const struct arch_regs *r, unsigned i)
+{
+    switch (i) {
+    case 0: return r->rdi;
+    case 1: return r->rsi;
+    case 2: return r->rdx;
+    case 3: return r->r10;
+    case 4: return r->r8;
+    default: return r->r9;
+    }
+}
+static inline void arch_syscall_return(struct arch_regs *r, uint64_t v) { r->rax = v; }
+
+/* Copy n bytes from user address usrc; MICA_E_FAULT if any byte is not user-readable. */
+int arch_copy_from_user(void *dst, vaddr_t usrc, size_t n);
+
+/* Stop the machine; under QEMU with the isa-debug-exit device, QEMU exits and its
+ * status tells the reason (docs/testing.md). */
+noreturn void arch_halt(enum halt_reason why);
+void arch_set_exit_port(uint16_t port);
+
+/* Print the return addresses on the frame-pointer chain that starts at fp. */
+void arch_backtrace(uint64_t fp);
+
+#endif

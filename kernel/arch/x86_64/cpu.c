@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/* Per-CPU setup: GDT and TSS, the IDT, the syscall MSRs, GS for per-CPU data, FPU/SSE for
+ * user code, SMEP/SMAP; and the exit to user mode, which switches address space and FPU. */
+#include "percpu.h"
+#include "thread.h"
+
+#include <arch/cpu.h>
+
+#define IDT_VECTORS     256
+#define IST_STACK_SIZE  4096
+#define KSTACK_SIZE     16384
+
+enum { IST_DOUBLE_FAULT = 1, IST_NMI = 2, IST_MACHINE_CHECK = 3 };
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t ist, type_attr;     /* type_attr: present, DPL, 0xe = 64-bit interrupt gate */
+    uint16_t offset_mid;
+    uint32_t offset_hi, reserved;
+} __attribute__((packed));
+
+static struct idt_gate idt[IDT_VECTORS];
+static uint8_t kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+struct percpu cpus[MAX_CPUS];
+bool smap_enabled;              /* read by copy_user_bytes (entry.S) */
+
+extern char intr_stubs[];       /* entry.S: 256 stubs, 16 bytes apart */
+extern char syscall_entry[];
+noreturn void arch_return_to_user(struct arch_regs *regs);
+
+struct desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+static uint64_t
+segment(uint64_t access, uint64_t flags)
+{
+    return (access << 40) | (flags << 52) | 0xffff | (0xfUL << 48);
+}
+
+static void
+gdt_init(struct arch_percpu *a)
+{
+    uint64_t tss = (uint64_t)&a->tss;
+
+    a->gdt[0] = 0;
+    a->gdt[1] = segment(0x9a, 0xa);     /* kernel code: present, ring 0, L=1 */
+    a->gdt[2] = segment(0x92, 0xc);     /* kernel data */
+    a->gdt[3] = 0;                      /* would be 32-bit user code: unused */
+    a->gdt[4] = segment(0xf2, 0xc);     /* user data, ring 3 */
+    a->gdt[5] = segment(0xfa, 0xa);     /* user code, ring 3, L=1 */
+    a->gdt[6] = (sizeof(struct tss) - 1) | ((tss & 0xffffff) << 16) | (0x89UL << 40) |
+                ((tss >> 24 & 0xff) << 56);     /* available 64-bit TSS */
+    a->gdt[7] = tss >> 32;
+    a->tss.iopb_offset = sizeof(struct tss);    /* no I/O bitmap: ring 3 gets no ports */
+
+    struct desc_ptr gp = { sizeof(a->gdt) - 1, (uint64_t)a->gdt };
+    __asm__ volatile("lgdt %0\n\t"
+                     "mov %1, %%ds\n\t"
+                     "mov %1, %%es\n\t"
+                     "mov %1, %%ss\n\t"
+                     "pushq %2\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "ltr %w3"
+                     : : "m"(gp), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+                     : "rax", "memory");
+}
+
+static void
+idt_set(unsigned vec, unsigned ist, unsigned dpl)
+{
+    uint64_t addr = (uint64_t)intr_stubs + 16 * vec;
+    idt[vec] = (struct idt_gate){
+        .offset_lo = addr & 0xffff,
+        .selector = SEL_KCODE,
+        .ist = ist,
+        .type_attr = 0x80 | dpl << 5 | 0xe,
+        .offset_mid = addr >> 16 & 0xffff,
+        .offset_hi = addr >> 32,
+    };
+}
+
+static void
+idt_init_once(void)
+{
+    if (idt[0].type_attr)
+        return;
+    for (unsigned v = 0; v < IDT_VECTORS; v++)
+        idt_set(v, 0, 0);
+    idt_set(2, IST_NMI, 0);
+    idt_set(8, IST_DOUBLE_FAULT, 0);
+    idt_set(18, IST_MACHINE_CHECK, 0);
+    idt_set(3, 0, 3);           /* int3 from user mode is a breakpoint fault, not a #GP */
+}
+
+/* The legacy 8259 PICs: moved off the exception vectors, then masked for good. */
+static void
+pic_disable(void)
+{
+    static const uint8_t init[][2] = {
+        { 0x20, 0x11 }, { 0xa0, 0x11 },     /* ICW1: init, ICW4 follows */
+        { 0x21, 0x20 }, { 0xa1, 0x28 },     /* ICW2: vectors 0x20 and 0x28 */
+        { 0x21, 0x04 }, { 0xa1, 0x02 },     /* ICW3: cascade on IRQ2 */
+        { 0x21, 0x01 }, { 0xa1, 0x01 },     /* ICW4: 8086 mode */
+        { 0x21, 0xff }, { 0xa1, 0xff },     /* mask everything */
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(init); i++)
+        outb(init[i][0], init[i][1]);
+}
+
+static void
+features_init(void)
+{
+    struct cpuid leaf7 = cpuid(7, 0);
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE;
+    if (leaf7.b & (1u << 7))
+        cr4 |= CR4_SMEP;
+    if (leaf7.b & (1u << 20)) {
+        cr4 |= CR4_SMAP;
+        smap_enabled = true;
+    }
+    write_cr4(cr4);
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_WP);
+}
+
+void
+arch_cpu_init(struct percpu *cpu)
+{
+    struct arch_percpu *a = &cpu->arch;
+    unsigned id = cpu->id;
+
+    a->self = cpu;
+    a->kstack_top = (uint64_t)kstacks[id] + KSTACK_SIZE;
+    a->tss.rsp[0] = a->kstack_top;
+    for (unsigned i = 0; i < 3; i++)
+        a->tss.ist[i] = (uint64_t)ist_stacks[id][i] + IST_STACK_SIZE;
+    a->cr3 = read_cr3();
+    gdt_init(a);
+
+    idt_init_once();
+    struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ip));
+
+    wrmsr(MSR_GS_BASE, (uint64_t)cpu);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_STAR, (uint64_t)(0x18 | 3) << 48 | (uint64_t)SEL_KCODE << 32);
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
+
+    features_init();
+    if (id == 0)
+        pic_disable();
+}
+
+/* A thread's first registers: ring 3, interrupts on, the FPU in its reset state. */
+void
+arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg)
+{
+    memset(&t->regs, 0, sizeof(t->regs));
+    t->regs.rip = entry;
+    t->regs.rsp = sp;
+    t->regs.rdi = arg;
+    t->regs.cs = SEL_UCODE;
+    t->regs.ss = SEL_UDATA;
+    t->regs.rflags = RFLAGS_IF | 0x2;           /* bit 1 is always set */
+    t->regs.vector = VECTOR_SYSCALL;            /* enter by sysret */
+    memset(&t->fpu, 0, sizeof(t->fpu));
+    t->fpu.area[0] = 0x7f;                      /* FCW 0x037f: all x87 exceptions masked */
+    t->fpu.area[1] = 0x03;
+    uint32_t mxcsr = 0x1f80;                    /* all SSE exceptions masked */
+    memcpy(&t->fpu.area[24], &mxcsr, sizeof(mxcsr));
+}
+
+noreturn void
+arch_enter_user(struct tcb *t)
+{
+    struct percpu *cpu = this_cpu();
+    struct arch_percpu *a = &cpu->arch;
+
+    a->regs_end = (uint64_t)(&t->regs + 1);
+    a->tss.rsp[0] = a->regs_end;
+    if (a->cr3 != t->vspace_root) {
+        a->cr3 = t->vspace_root;
+        write_cr3(t->vspace_root);
+    }
+    if (a->fs_base != t->tls_base) {
+        a->fs_base = t->tls_base;
+        wrmsr(MSR_FS_BASE, t->tls_base);
+    }
+    if (cpu->fpu_owner != t) {
+        if (cpu->fpu_owner)
+            __asm__ volatile("fxsave64 %0" : "=m"(cpu->fpu_owner->fpu));
+        __asm__ volatile("fxrstor64 %0" : : "m"(t->fpu));
+        cpu->fpu_owner = t;
+    }
+    arch_return_to_user(&t->regs);
+}
+
+/* Under QEMU, a write of v to the isa-debug-exit port ends QEMU with status (v << 1) | 1. */
+static uint16_t exit_port;
+
+void
+arch_set_exit_port(uint16_t port)
+{
+    exit_port = port;
+}
+
+noreturn void
+arch_halt(enum halt_reason why)
+{
+    if (exit_port)
+        outl(exit_port, 0x10 + (uint32_t)why);      /* QEMU exits with 33, 35 or 37 */
+    cpu_halt_forever();
+}

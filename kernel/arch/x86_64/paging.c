@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/* 4-level paging (Intel SDM Vol. 3A, 4.5). The kernel half of every address space is the
+ * same: PML4 entries 256..511 are made once here and copied into each new root, so later
+ * kernel mappings must go under them (physmap: 256.., image and MMIO: 511).
+ * User pages are mapped 4 KiB at a time; no-execute is honoured when the CPU has NX. */
+#include "arch.h"
+#include "bootinfo.h"
+#include "paging.h"
+#include "pmm.h"
+
+#include <arch/cpu.h>
+
+#define ENTRIES         512
+#define PML4_KERNEL     256         /* first kernel-half PML4 slot */
+#define LARGE_PAGE      (2UL << 20)
+#define EARLY_MAP_END   (4UL << 30) /* boot.S maps the low 4 GiB at the physmap */
+
+typedef uint64_t pte_t;
+
+static paddr_t kernel_pml4;
+static uint64_t pte_nx;             /* PTE_NX when the CPU has it, else 0 (the bit is reserved) */
+static vaddr_t mmio_next = KERNEL_MMIO_BASE;
+
+extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
+
+const void *
+arch_boot_read(paddr_t addr, size_t len)
+{
+    if (addr >= EARLY_MAP_END || len > EARLY_MAP_END - addr)
+        return NULL;
+    return phys_to_virt(addr);
+}
+
+static pte_t *
+table(paddr_t pa)
+{
+    return phys_to_virt(pa & PTE_ADDR);
+}
+
+static paddr_t
+alloc_table(void)
+{
+    paddr_t pa = pmm_alloc(&kernel_pmm);
+    if (pa)
+        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    return pa;
+}
+
+static unsigned
+index_at(vaddr_t va, unsigned level)    /* level 3 = PML4 ... 0 = PT */
+{
+    return (va >> (PAGE_SHIFT + 9 * level)) & (ENTRIES - 1);
+}
+
+/*
+ * The entry for va at the given level (0 = PT, 1 = PD), creating missing tables with
+ * table_flags on the way down. NULL if a table cannot be allocated, or with create false,
+ * if one is missing.
+ */
+static pte_t *
+walk(paddr_t root, vaddr_t va, unsigned level, bool create, uint64_t table_flags)
+{
+    pte_t *t = table(root);
+    for (unsigned l = 3; l > level; l--) {
+        pte_t *e = &t[index_at(va, l)];
+        if (!(*e & PTE_P)) {
+            paddr_t pa;
+            if (!create || !(pa = alloc_table()))
+                return NULL;
+            *e = pa | table_flags;
+        }
+        assert(!(*e & PTE_PS));     /* user walks never meet a large page */
+        t = table(*e);
+    }
+    return &t[index_at(va, level)];
+}
+
+static void
+map_kernel_range(vaddr_t start, vaddr_t end, uint64_t flags)
+{
+    for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
+        pte_t *e = walk(kernel_pml4, va, 0, true, PTE_P | PTE_W);
+        if (!e)
+            panic("paging: out of memory mapping the kernel image");
+        *e = virt_to_phys((void *)va) | flags;
+    }
+}
+
+static void
+map_physmap(paddr_t end)
+{
+    for (paddr_t pa = 0; pa < end; pa += LARGE_PAGE) {
+        pte_t *e = walk(kernel_pml4, PHYSMAP_BASE + pa, 1, true, PTE_P | PTE_W);
+        if (!e)
+            panic("paging: out of memory mapping physical memory");
+        *e = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
+    }
+}
+
+void
+arch_paging_init(const struct bootinfo *bi)
+{
+    if (cpuid(0x80000001, 0).d & (1u << 20))
+        pte_nx = PTE_NX;
+    if (!(kernel_pml4 = alloc_table()))
+        panic("paging: no memory for the kernel page table");
+
+    paddr_t top = EARLY_MAP_END;    /* at least the low 4 GiB: firmware tables, devices */
+    for (unsigned i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].type == MEM_AVAILABLE)
+            top = MAX(top, ALIGN_UP(bi->mem[i].base + bi->mem[i].len, LARGE_PAGE));
+    map_physmap(top);
+
+    vaddr_t start = (vaddr_t)__kernel_start, text_end = (vaddr_t)__text_end;
+    vaddr_t ro_end = (vaddr_t)__rodata_end, end = (vaddr_t)__kernel_end;
+    map_kernel_range(start, text_end, PTE_P | PTE_G);
+    map_kernel_range(text_end, ro_end, PTE_P | PTE_G | pte_nx);
+    map_kernel_range(ro_end, end, PTE_P | PTE_W | PTE_G | pte_nx);
+    if (!walk(kernel_pml4, KERNEL_MMIO_BASE, 0, true, PTE_P | PTE_W))
+        panic("paging: no memory for the MMIO window");
+
+    /* Every kernel-half PML4 slot in use now has its table; user roots copy these. */
+    write_cr3(kernel_pml4);
+}
+
+volatile void *
+paging_map_mmio(paddr_t pa)
+{
+    vaddr_t va = mmio_next;
+    pte_t *e = walk(kernel_pml4, va, 0, false, 0);
+    if (!e)
+        panic("paging: MMIO window full");
+    *e = ALIGN_DOWN(pa, PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | pte_nx;
+    invlpg(va);
+    mmio_next += PAGE_SIZE;
+    return (volatile void *)(va + pa % PAGE_SIZE);
+}
+
+int
+arch_vspace_create(paddr_t *root)
+{
+    paddr_t pa = alloc_table();
+    if (!pa)
+        return MICA_E_NO_MEMORY;
+    memcpy(table(pa) + PML4_KERNEL, table(kernel_pml4) + PML4_KERNEL,
+           (ENTRIES - PML4_KERNEL) * sizeof(pte_t));
+    *root = pa;
+    return MICA_E_OK;
+}
+
+int
+arch_vspace_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot)
+{
+    if (va % PAGE_SIZE || va < MICA_USER_BASE || va >= MICA_USER_TOP)
+        return MICA_E_INVALID_ARG;
+    pte_t *e = walk(root, va, 0, true, PTE_P | PTE_W | PTE_U);
+    if (!e)
+        return MICA_E_NO_MEMORY;
+    if ((*e & PTE_P) && (*e & PTE_ADDR) != pa)
+        return MICA_E_INVALID_ARG;
+    bool remap = *e & PTE_P;
+    *e = pa | PTE_P | PTE_U | (prot & VM_WRITE ? PTE_W : 0) | (prot & VM_EXEC ? 0 : pte_nx);
+    if (remap && root == read_cr3())
+        invlpg(va);
+    return MICA_E_OK;
+}
+
+paddr_t
+arch_vspace_lookup(paddr_t root, vaddr_t va)
+{
+    if (va >= MICA_USER_TOP)
+        return 0;
+    pte_t *e = walk(root, va, 0, false, 0);
+    return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
+}
+
+static void
+free_level(paddr_t pa, unsigned level)
+{
+    pte_t *t = table(pa);
+    unsigned n = level == 3 ? PML4_KERNEL : ENTRIES;
+    for (unsigned i = 0; i < n; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        if (level > 0)
+            free_level(t[i] & PTE_ADDR, level - 1);
+        else
+            pmm_free(&kernel_pmm, t[i] & PTE_ADDR);
+    }
+    pmm_free(&kernel_pmm, pa);
+}
+
+void
+arch_vspace_destroy(paddr_t root)
+{
+    free_level(root, 3);
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/* Boot tasks: each boot module is an ELF64 executable that gets an address space, a stack
+ * and a thread. The image is untrusted: elf_check() has vetted every field used here, and a
+ * module that fails is refused with a message while the others start.
+ * (With capabilities, issue 5, the kernel starts only the root task and hands it the rest.) */
+#include "bootinfo.h"
+#include "elf.h"
+#include "loader.h"
+#include "pmm.h"
+#include "thread.h"
+
+static const struct elf_limits user_limits = {
+    .user_base = MICA_USER_BASE,
+    .user_top = MICA_BOOT_STACK_TOP - MICA_BOOT_STACK_SIZE,     /* below the stack */
+    .machine = MICA_ELF_MACHINE,
+};
+
+/* The task name: the last path component of the module's first word, without ".elf". */
+static void
+module_name(const struct boot_module *m, char *name, size_t size)
+{
+    const char *s = m->cmdline, *end = s;
+    while (*end && *end != ' ')
+        end++;
+    for (const char *p = s; p < end; p++)
+        if (*p == '/')
+            s = p + 1;
+    size_t len = (size_t)(end - s);
+    if (len > 4 && !strncmp(end - 4, ".elf", 4))
+        len -= 4;
+    len = MIN(len, size - 1);
+    memcpy(name, s, len);
+    name[len] = '\0';
+    if (!len)
+        strlcpy(name, "module", size);
+}
+
+/* The page at va in root, allocated and zeroed on first use, with at least the rights prot. */
+static int
+segment_page(paddr_t root, vaddr_t va, unsigned prot, uint8_t **page)
+{
+    paddr_t pa = arch_vspace_lookup(root, va);
+    if (!pa) {
+        if (!(pa = pmm_alloc(&kernel_pmm)))
+            return MICA_E_NO_MEMORY;
+        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    }
+    int err = arch_vspace_map(root, va, pa, prot);
+    if (err && !arch_vspace_lookup(root, va))
+        pmm_free(&kernel_pmm, pa);
+    *page = phys_to_virt(pa);
+    return err;
+}
+
+static unsigned
+segment_prot(const struct elf64_phdr *ph)
+{
+    return VM_READ | (ph->flags & ELF_PF_W ? VM_WRITE : 0) | (ph->flags & ELF_PF_X ? VM_EXEC : 0);
+}
+
+static int
+load_segment(paddr_t root, const uint8_t *image, const struct elf64_phdr *ph)
+{
+    vaddr_t file_end = ph->vaddr + ph->filesz;
+    for (vaddr_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
+        uint8_t *page;
+        int err = segment_page(root, va, segment_prot(ph), &page);
+        if (err)
+            return err;
+        vaddr_t from = MAX(va, ph->vaddr), to = MIN(va + PAGE_SIZE, file_end);
+        if (from < to)
+            memcpy(page + (from - va), image + ph->offset + (from - ph->vaddr), to - from);
+    }
+    return MICA_E_OK;
+}
+
+static int
+load_task(const struct boot_module *m, const char *name, const char **why)
+{
+    const uint8_t *image = phys_to_virt(m->start);
+    size_t size = m->end - m->start;
+    paddr_t root;
+    int err;
+
+    if ((err = elf_check(image, size, &user_limits, why)))
+        return err;
+    if ((err = arch_vspace_create(&root)))
+        goto fail_nomem;
+    const struct elf64_ehdr *eh = (const void *)image;
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        const struct elf64_phdr *ph = elf_phdr(image, i);
+        if (ph->type == ELF_PT_LOAD && ph->memsz && (err = load_segment(root, image, ph)))
+            goto fail;
+    }
+    for (vaddr_t va = MICA_BOOT_STACK_TOP - MICA_BOOT_STACK_SIZE; va < MICA_BOOT_STACK_TOP;
+         va += PAGE_SIZE) {
+        uint8_t *page;
+        if ((err = segment_page(root, va, VM_READ | VM_WRITE, &page)))
+            goto fail;
+    }
+    if (!thread_create(name, root, eh->entry, MICA_BOOT_STACK_TOP, 0)) {
+        err = MICA_E_NO_MEMORY;
+        goto fail;
+    }
+    return MICA_E_OK;
+fail:
+    arch_vspace_destroy(root);
+fail_nomem:
+    *why = mica_strerror(err);
+    return err;
+}
+
+void
+loader_start_boot_tasks(const struct bootinfo *bi)
+{
+    for (unsigned i = 0; i < bi->nmod; i++) {
+        char name[16];
+        const char *why = NULL;
+        module_name(&bi->mod[i], name, sizeof(name));
+        if (load_task(&bi->mod[i], name, &why))
+            kprintf("mica: boot module %u '%s' refused: %s\n", i, name, why);
+        else
+            kprintf("mica: boot module %u '%s' started\n", i, name);
+    }
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* kmain: the boot sequence, from the loader's hand-off to the first user thread. */
+#include "arch.h"
+#include "bootinfo.h"
+#include "loader.h"
+#include "percpu.h"
+#include "pmm.h"
+#include "sched.h"
+#include "thread.h"
+
+#define LOW_MEMORY_END  0x100000    /* firmware, and later the SMP trampoline */
+
+static struct bootinfo bootinfo;
+
+void selftest_run(const char *name);
+
+static void
+memory_init(const struct bootinfo *bi)
+{
+    extern char __kernel_start[], __kernel_end[];
+    struct pmm *pmm = &kernel_pmm;
+
+    pmm_init(pmm);
+    for (unsigned i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].type == MEM_AVAILABLE && pmm_add(pmm, bi->mem[i].base, bi->mem[i].len))
+            kprintf("mica: memory map too fragmented, ignoring %#lx+%#lx\n",
+                    bi->mem[i].base, bi->mem[i].len);
+    /* Nothing is allocated yet, so a reservation can only fail on a full range table. */
+    int err = pmm_reserve(pmm, 0, LOW_MEMORY_END);
+    err |= pmm_reserve(pmm, virt_to_phys(__kernel_start), __kernel_end - __kernel_start);
+    for (unsigned i = 0; i < bi->nmod; i++)
+        err |= pmm_reserve(pmm, bi->mod[i].start, bi->mod[i].end - bi->mod[i].start);
+    if (err)
+        panic("memory map too fragmented to reserve the kernel and modules");
+    kprintf("mica: %lu KiB free in %u ranges, %u boot modules\n",
+            pmm->free_pages * (PAGE_SIZE / 1024), pmm->nrange, bi->nmod);
+}
+
+static void
+options_init(const struct bootinfo *bi)
+{
+    if (bootinfo_option(bi, "debugexit", NULL, 0))
+        arch_set_exit_port(0xf4);       /* QEMU's isa-debug-exit, as the test harness sets it */
+}
+
+noreturn void
+kmain(uint32_t magic, uint32_t info)
+{
+    struct bootinfo *bi = &bootinfo;
+
+    arch_console_init();
+    kprintf("\nMica microkernel (x86_64)\n");
+    if (bootinfo_parse(bi, magic, info, arch_boot_read)) {
+        kprintf("mica: unusable boot information (magic %#x at %#x); halting\n", magic, info);
+        arch_halt(HALT_PANIC);
+    }
+    options_init(bi);
+    kprintf("mica: command line '%s'\n", bi->cmdline);
+    memory_init(bi);
+    arch_paging_init(bi);
+    arch_cpu_init(&cpus[0]);
+    arch_timer_init(SCHED_HZ);
+
+    char test[32];
+    if (bootinfo_option(bi, "selftest", test, sizeof(test)))
+        selftest_run(test);
+
+    loader_start_boot_tasks(bi);
+    kernel_exit();
+}

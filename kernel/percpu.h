@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-CPU kernel state. Each CPU reaches its own through this_cpu() (GS on x86_64). */
+#ifndef PERCPU_H
+#define PERCPU_H
+
+#include "kernel.h"
+#include <arch/percpu.h>
+
+struct tcb;
+
+#define MAX_CPUS    16
+
+struct percpu {
+    struct arch_percpu arch;    /* first: entry code finds its fields at fixed offsets */
+    unsigned id;
+    struct tcb *current;        /* the thread this CPU runs, NULL when idle */
+    struct tcb *fpu_owner;      /* whose FPU state the registers hold */
+    struct tcb *run_head;       /* runnable threads waiting for this CPU, FIFO */
+    struct tcb *run_tail;
+    bool resched;               /* the current thread's time slice is over */
+    uint64_t ticks;             /* timer interrupts taken */
+};
+
+extern struct percpu cpus[MAX_CPUS];
+
+static inline struct percpu *
+this_cpu(void)
+{
+    return arch_percpu_self();
+}
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* The physical page allocator: free page ranges from the boot memory map, minus what the
+ * kernel image, the boot modules and the firmware occupy. Single-threaded: boot only for
+ * now; SMP will give each CPU a cache of pages in front of it. */
+#ifndef PMM_H
+#define PMM_H
+
+#include "kernel.h"
+
+#define PMM_MAX_RANGES  64
+
+struct pmm_range {
+    paddr_t base;           /* page aligned */
+    paddr_t end;            /* page aligned, exclusive, > base */
+};
+
+struct pmm {
+    struct pmm_range range[PMM_MAX_RANGES];     /* sorted by base, disjoint, not adjacent */
+    unsigned nrange;
+    paddr_t free_list;      /* freed pages, linked through their first word; 0 ends it */
+    uint64_t free_pages;    /* pages in ranges plus pages on the free list */
+};
+
+void pmm_init(struct pmm *pmm);
+
+/* Add the whole pages inside [base, base+len). MICA_E_NO_MEMORY if the table is full. */
+int pmm_add(struct pmm *pmm, paddr_t base, uint64_t len);
+
+/* Remove every page touching [base, base+len). MICA_E_NO_MEMORY if a split needs a
+ * range slot and none is left (the range is then left as it was). */
+int pmm_reserve(struct pmm *pmm, paddr_t base, uint64_t len);
+
+/* One free page, not zeroed; 0 when memory is exhausted (page 0 is never handed out). */
+paddr_t pmm_alloc(struct pmm *pmm);
+
+/* Give back a page that pmm_alloc() returned. */
+void pmm_free(struct pmm *pmm, paddr_t page);
+
+/* The allocator the kernel uses (pmm.c). */
+extern struct pmm kernel_pmm;
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Threads: the user context the entry code saves, the address space they run in, and
+ * their scheduling state. A blocked or stopped thread's whole state lives here, never on a
+ * kernel stack: there is one kernel stack per CPU. */
+#ifndef THREAD_H
+#define THREAD_H
+
+#include "arch.h"
+
+enum thread_state {
+    THREAD_RUNNABLE,        /* running, or on a run queue */
+    THREAD_STOPPED,         /* stopped after a fault nobody handles */
+};
+
+struct tcb {
+    struct arch_regs regs;      /* written by entry code on every kernel entry */
+    struct arch_fpu fpu;        /* saved when another thread takes the FPU */
+    vaddr_t tls_base;           /* the user thread pointer (FS base on x86_64) */
+    paddr_t vspace_root;        /* page-table root of the thread's address space */
+    enum thread_state state;
+    struct tcb *next;           /* run-queue link; owned by sched.c */
+    char name[16];
+};
+
+/* How a user thread faulted, in arch-neutral terms, for the fault handler (or the log). */
+enum fault_kind {
+    FAULT_PAGE,
+    FAULT_GENERAL_PROTECTION,
+    FAULT_UNDEFINED_INSN,
+    FAULT_DIVIDE,
+    FAULT_BREAKPOINT,
+    FAULT_OTHER,
+};
+
+#define FAULT_PAGE_WRITE    (1u << 0)   /* page fault flags */
+#define FAULT_PAGE_PRESENT  (1u << 1)   /* a protection fault on a present page */
+#define FAULT_PAGE_EXEC     (1u << 2)
+
+struct fault {
+    enum fault_kind kind;
+    unsigned vector;        /* the architecture's number for it */
+    uint64_t code;          /* the architecture's error code */
+    unsigned flags;         /* FAULT_PAGE_* for page faults */
+    vaddr_t addr;           /* faulting data address (page faults) */
+    vaddr_t ip;
+};
+
+/* Create a runnable thread in the address space root; NULL when memory is exhausted. */
+struct tcb *thread_create(const char *name, paddr_t root, vaddr_t entry, vaddr_t sp, uint64_t arg);
+
+/* The current thread faulted in user mode: deliver it (for now: log and stop the thread). */
+void thread_fault(struct tcb *t, const struct fault *f);
+
+/* Handle the system call the current thread made; its result goes in its saved registers. */
+void syscall_dispatch(struct tcb *t);
+
+/* Leave the kernel: to the thread the scheduler picks, or to idle. */
+noreturn void kernel_exit(void);
+
+#endif
