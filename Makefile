@@ -2,6 +2,9 @@
 # Mica: build the kernel, the user programs and the images; run, debug and test them.
 # `make run` and `make check` are the two commands of the README's quick start.
 
+MAKEFLAGS   += --no-builtin-rules --no-builtin-variables
+.SUFFIXES:
+
 ARCH        := x86_64
 BUILD       := build
 CC          ?= gcc
@@ -149,4 +152,5 @@ check: all host-tests $(ISO_TEST) | deps
 clean:
 	rm -rf $(BUILD)
 
+.SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,7 +6,7 @@
 #include "kernel.h"
 
 #define BOOT_MAX_REGIONS    64
-#define BOOT_MAX_MODULES    16
+#define BOOT_MAX_MODULES    32
 #define BOOT_CMDLINE_MAX    256
 #define BOOT_MODNAME_MAX    64
 

@@ -114,7 +114,7 @@ void
 loader_start_boot_tasks(const struct bootinfo *bi)
 {
     for (unsigned i = 0; i < bi->nmod; i++) {
-        char name[16];
+        char name[32];
         const char *why = NULL;
         module_name(&bi->mod[i], name, sizeof(name));
         if (load_task(&bi->mod[i], name, &why))

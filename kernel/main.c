@@ -34,6 +34,9 @@ memory_init(const struct bootinfo *bi)
         panic("memory map too fragmented to reserve the kernel and modules");
     kprintf("mica: %lu KiB free in %u ranges, %u boot modules\n",
             pmm->free_pages * (PAGE_SIZE / 1024), pmm->nrange, bi->nmod);
+    if (bi->dropped)
+        kprintf("mica: %u memory regions or boot modules beyond the limits were ignored\n",
+                bi->dropped);
 }
 
 static void

@@ -19,7 +19,7 @@ struct tcb {
     paddr_t vspace_root;        /* page-table root of the thread's address space */
     enum thread_state state;
     struct tcb *next;           /* run-queue link; owned by sched.c */
-    char name[16];
+    char name[32];
 };
 
 /* How a user thread faulted, in arch-neutral terms, for the fault handler (or the log). */

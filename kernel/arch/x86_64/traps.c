@@ -119,21 +119,28 @@ handle_interrupt(uint64_t vector)
     return false;
 }
 
+static enum fault_kind
+fault_kind(uint64_t vector)
+{
+    switch (vector) {
+    case 0: return FAULT_DIVIDE;
+    case 3: return FAULT_BREAKPOINT;
+    case 6: return FAULT_UNDEFINED_INSN;
+    case 13: return FAULT_GENERAL_PROTECTION;
+    case VEC_PAGE_FAULT: return FAULT_PAGE;
+    default: return FAULT_OTHER;
+    }
+}
+
 static void
 decode_fault(const struct arch_regs *r, struct fault *f)
 {
-    static const enum fault_kind kinds[32] = {
-        [0] = FAULT_DIVIDE, [3] = FAULT_BREAKPOINT, [6] = FAULT_UNDEFINED_INSN,
-        [13] = FAULT_GENERAL_PROTECTION, [14] = FAULT_PAGE,
-    };
     *f = (struct fault){
-        .kind = FAULT_OTHER,
+        .kind = fault_kind(r->vector),
         .vector = (unsigned)r->vector,
         .code = r->error,
         .ip = r->rip,
     };
-    if (r->vector == 0 || kinds[r->vector] != 0)
-        f->kind = kinds[r->vector];
     if (f->kind == FAULT_PAGE) {
         f->addr = read_cr2();
         f->flags = (r->error & PF_WRITE ? FAULT_PAGE_WRITE : 0) |

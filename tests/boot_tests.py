@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: MIT
+"""The boot tests: which modules to boot with which kernel command line, and what the serial
+log and QEMU's exit must show. Module patterns are globs under build/user/."""
+import os
+from dataclasses import dataclass, field
+
+BUILD_USER = os.path.join(os.path.dirname(__file__), "..", "build", "user")
+
+
+@dataclass
+class BootTest:
+    name: str
+    modules: list = field(default_factory=list)
+    cmdline: list = field(default_factory=list)     # besides debugexit
+    cdrom: str = ""                                 # boot this ISO through GRUB instead
+    expect: list = field(default_factory=list)      # regexes, matched in this order
+    forbid: list = field(default_factory=lambda: [r"PANIC", r"TEST FAIL"])
+    reason: str = "success"                         # how the machine must stop
+    trace_through: list = field(default_factory=list)   # functions the panic trace names
+    within_seconds: float = 0.0                     # limit to the last expected line
+    qemu_extra: list = field(default_factory=list)
+    timeout: float = 20.0
+
+
+GREETING = r"Hello from the root task: Mica is up\."
+
+FAULTS = {
+    "pf": r"page fault at 0 \(read, not present\)",
+    "gp": r"general protection fault",
+    "ud": r"undefined instruction",
+    "de": r"divide error",
+    "bp": r"breakpoint",
+    "nx": r"page fault at 0x7ff\w+ \(fetch, protection\)",
+    "kmem": r"page fault at 0xffffffff80100000 \(read, protection\)",
+    "wtext": r"page fault at 0x4\w+ \(write, protection\)",
+}
+
+
+def bad_elf_expectations():
+    """One refusal line per malformed module, from the index mkbadelf.py wrote."""
+    index = os.path.join(BUILD_USER, "bad", "expected.txt")
+    if not os.path.exists(index):
+        return [r"expected\.txt is missing: run make"]
+    out = []
+    for line in sorted(open(index)):                # the modules boot in sorted order
+        name, reason = line.rstrip("\n").split("\t")
+        out.append(rf"boot module \d+ '{name}' refused: .*{reason}")
+    return out
+
+
+PANIC_LINES = [r"mica: PANIC: ", r"rip [0-9a-f]{16}", r"cr2 [0-9a-f]{16}", r"stack trace",
+               r"#0 [0-9a-f]{16}", r"system halted"]
+
+BOOT_TESTS = [
+    BootTest("greeting", modules=["root.elf"], expect=[GREETING], within_seconds=1.0),
+    BootTest("syscalls", modules=["basics.elf"], expect=[r"basics: a line through"]),
+    BootTest("user_faults_stop_only_their_task",
+             modules=["survivor.elf", "spin.elf"] + [f"fault-{f}.elf" for f in FAULTS],
+             expect=[rf"thread 'fault-{f}' stopped: {rx}" for f, rx in FAULTS.items()]
+             + [r"TEST PASS survivor_runs_after_other_tasks_fault"]),
+    BootTest("malformed_elf_refused", modules=["bad/*.elf", "root.elf"],
+             expect=bad_elf_expectations() + [r"boot module \d+ 'root' started", GREETING]),
+    BootTest("kernel_page_fault_panics", cmdline=["selftest=pagefault"], reason="panic",
+             expect=[r"PANIC: page fault \(#PF\) in kernel mode at ffff8fffdead0000 "
+                     r"\(write, not present\), vector 14, error code 0x2"] + PANIC_LINES[1:],
+             forbid=[], trace_through=["kmain"]),
+    BootTest("kernel_invalid_opcode_panics", cmdline=["selftest=ud"], reason="panic",
+             expect=[r"PANIC: invalid opcode \(#UD\) in kernel mode"] + PANIC_LINES[1:],
+             forbid=[], trace_through=["kmain"]),
+    BootTest("kernel_divide_error_panics", cmdline=["selftest=divide"], reason="panic",
+             expect=[r"PANIC: divide error \(#DE\) in kernel mode"] + PANIC_LINES[1:],
+             forbid=[], trace_through=["kmain"]),
+    BootTest("kernel_assertion_panics", cmdline=["selftest=assert"], reason="panic",
+             expect=[r"PANIC: assertion failed: zero == 1 \(kernel/selftest\.c"]
+             + PANIC_LINES[3:], forbid=[], trace_through=["selftest_run", "kmain"]),
+    BootTest("grub_iso_multiboot2", cdrom="mica-test.iso",
+             expect=[r"command line 'debugexit'", r"boot module 0 'root' started", GREETING]),
+    BootTest("large_memory_5g", modules=["basics.elf"], qemu_extra=["-m", "5G"],
+             expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
+    BootTest("small_memory_32m", modules=["basics.elf"], qemu_extra=["-m", "32M"],
+             expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
+]
