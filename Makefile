@@ -4,6 +4,9 @@
 
 MAKEFLAGS   += --no-builtin-rules --no-builtin-variables
 .SUFFIXES:
+comma       := ,
+empty       :=
+space       := $(empty) $(empty)
 
 ARCH        := x86_64
 BUILD       := build
@@ -23,6 +26,15 @@ WARN        := -Wall -Wextra -Werror
 ifeq ($(CC),cc)
 CC          := gcc
 endif
+V           ?= 0
+Q           := $(if $(filter 1,$(V)),,@)
+msg          = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
+
+# Every build step waits for tools/deps.sh, which installs missing Debian packages.
+DEPS_OK     := $(BUILD)/.deps-ok
+$(DEPS_OK): tools/deps.sh
+	@tools/deps.sh
+	@mkdir -p $(@D) && touch $@
 
 # ---- kernel --------------------------------------------------------------------------
 KERNEL      := $(BUILD)/kernel.elf
@@ -34,40 +46,45 @@ KCFLAGS     := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-
 KSRCS       := $(wildcard kernel/*.c) $(wildcard $(KARCH)/*.c) $(wildcard $(KARCH)/*.S)
 KOBJS       := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-$(BUILD)/kernel/%.o: kernel/%
+$(BUILD)/kernel/%.o: kernel/% | $(DEPS_OK)
+	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(KERNEL): $(KOBJS) $(KARCH)/kernel.ld
-	$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+	$(call msg,LD,$@)
+	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	    -T $(KARCH)/kernel.ld -o $@ $(KOBJS)
 
 # ---- user programs (musl's libc.a for the C library) ---------------------------------
 MUSL_INC    := /usr/include/x86_64-linux-musl
 MUSL_LIB    := /usr/lib/x86_64-linux-musl
-UCFLAGS     := -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
+UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -isystem $(shell $(CC) -print-file-name=include) \
                -fno-stack-protector -fno-pie -fno-pic -fcf-protection=none \
                -Iabi -Ilib -MMD -MP
-ULDFLAGS    := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
+ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o
 USER        := $(BUILD)/user
 
-$(BUILD)/lib/%.o $(BUILD)/servers/%.o $(BUILD)/tests/guest/%.o: UFLAGS = $(UCFLAGS)
-$(BUILD)/lib/%.o: lib/%
+# compile-user(source, extra flags)
+define compile-user
+	$(call msg,CC,$(1))
 	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -c $< -o $@
-$(BUILD)/servers/%.o: servers/%
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -c $< -o $@
-$(BUILD)/tests/guest/%.o: tests/guest/%
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -c $< -o $@
+	$(Q)$(CC) $(UCFLAGS) $(2) -c $(1) -o $@
+endef
+$(BUILD)/lib/%.o: lib/% | $(DEPS_OK)
+	$(call compile-user,$<)
+$(BUILD)/servers/%.o: servers/% | $(DEPS_OK)
+	$(call compile-user,$<)
+$(BUILD)/tests/guest/%.o: tests/guest/% | $(DEPS_OK)
+	$(call compile-user,$<)
 
 # link-user(output, objects)
 define link-user
+	$(call msg,LD,$(1))
 	@mkdir -p $(dir $(1))
-	$(CC) $(ULDFLAGS) -o $(1) $(ULIB) $(2) $(MUSL_LIB)/libc.a
+	$(Q)$(CC) $(ULDFLAGS) -o $(1) $(ULIB) $(2) $(MUSL_LIB)/libc.a
 endef
 
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
@@ -78,15 +95,15 @@ $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
 FAULTS      := pf gp ud de bp nx kmem wtext
-$(BUILD)/tests/guest/fault-%.o: tests/guest/fault.c
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -DFAULT_$(shell echo $* | tr a-z A-Z) -c $< -o $@
+$(BUILD)/tests/guest/fault-%.o: tests/guest/fault.c | $(DEPS_OK)
+	$(call compile-user,$<,-DFAULT_$(shell echo $* | tr a-z A-Z))
 $(USER)/fault-%.elf: $(BUILD)/tests/guest/fault-%.o $(ULIB)
 	$(call link-user,$@,$<)
 
 BAD_ELF_STAMP := $(USER)/bad/.stamp
 $(BAD_ELF_STAMP): tools/mkbadelf.py $(USER)/survivor.elf
-	$(PYTHON) tools/mkbadelf.py $(USER)/survivor.elf $(USER)/bad
+	$(call msg,GEN,$(@D))
+	$(Q)$(PYTHON) tools/mkbadelf.py $(USER)/survivor.elf $(USER)/bad
 	@touch $@
 
 USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf)
@@ -97,17 +114,18 @@ ISO_TEST    := $(BUILD)/mica-test.iso
 
 # make-iso(output, kernel command line, modules)
 define make-iso
+	$(call msg,ISO,$(1))
 	@rm -rf $(1).d && mkdir -p $(1).d/boot/grub
-	cp $(KERNEL) $(1).d/boot/kernel.elf
-	cp $(3) $(1).d/boot/
-	$(PYTHON) tools/grubcfg.py "$(2)" $(notdir $(3)) > $(1).d/boot/grub/grub.cfg
-	grub-mkrescue -o $(1) $(1).d 2>/dev/null
-	@rm -rf $(1).d
+	@cp $(KERNEL) $(1).d/boot/kernel.elf
+	@cp $(3) $(1).d/boot/
+	@$(PYTHON) tools/grubcfg.py "$(2)" $(notdir $(3)) > $(1).d/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $(1) $(1).d 2>$(1).log || (cat $(1).log; exit 1)
+	@rm -rf $(1).d $(1).log
 endef
 
-$(ISO): $(KERNEL) $(USER)/root.elf tools/grubcfg.py | deps
+$(ISO): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,,$(USER)/root.elf)
-$(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py | deps
+$(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,debugexit,$(USER)/root.elf)
 
 # ---- commands ------------------------------------------------------------------------
@@ -119,15 +137,22 @@ deps:
 
 iso: $(ISO)
 
-run: all | deps
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(USER)/root.elf
+# The modules `make run` boots, and the kernel command line (e.g. make run APPEND=debugexit).
+RUN_MODULES ?= $(USER)/root.elf
+APPEND      ?=
+run: all
+	@echo "mica: serial console here; quit QEMU with Ctrl-A X"
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)" \
+	    -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))"
 
 run-iso: $(ISO)
+	@echo "mica: serial console here; quit QEMU with Ctrl-A X"
 	$(QEMU) $(QEMU_FLAGS) -cdrom $(ISO)
 
-debug: all | deps
-	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
-	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(KERNEL) -initrd $(USER)/root.elf
+debug: all
+	@echo "mica: QEMU waits for gdb on localhost:1234; in another terminal: gdb -x tools/gdbinit"
+	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(KERNEL) -append "$(APPEND)" \
+	    -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))"
 
 # ---- tests ---------------------------------------------------------------------------
 HOSTCC      := gcc
@@ -140,13 +165,14 @@ $(HOST_BIN)/test_printf: kernel/printf.c
 $(HOST_BIN)/test_bootinfo: kernel/multiboot.c
 $(HOST_BIN)/test_pmm: kernel/pmm.c
 $(HOST_BIN)/test_elf: kernel/elf.c
-$(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | deps
+$(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | $(DEPS_OK)
+	$(call msg,HOSTCC,$@)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 host-tests: $(HOST_TESTS:%=$(HOST_BIN)/test_%)
 
-check: all host-tests $(ISO_TEST) | deps
+check: all host-tests $(ISO_TEST)
 	$(PYTHON) tests/check.py --build $(BUILD)
 
 clean:

@@ -4,8 +4,6 @@ log and QEMU's exit must show. Module patterns are globs under build/user/."""
 import os
 from dataclasses import dataclass, field
 
-BUILD_USER = os.path.join(os.path.dirname(__file__), "..", "build", "user")
-
 
 @dataclass
 class BootTest:
@@ -36,9 +34,9 @@ FAULTS = {
 }
 
 
-def bad_elf_expectations():
+def bad_elf_expectations(build):
     """One refusal line per malformed module, from the index mkbadelf.py wrote."""
-    index = os.path.join(BUILD_USER, "bad", "expected.txt")
+    index = os.path.join(build, "user", "bad", "expected.txt")
     if not os.path.exists(index):
         return [r"expected\.txt is missing: run make"]
     out = []
@@ -51,32 +49,35 @@ def bad_elf_expectations():
 PANIC_LINES = [r"mica: PANIC: ", r"rip [0-9a-f]{16}", r"cr2 [0-9a-f]{16}", r"stack trace",
                r"#0 [0-9a-f]{16}", r"system halted"]
 
-BOOT_TESTS = [
-    BootTest("greeting", modules=["root.elf"], expect=[GREETING], within_seconds=1.0),
-    BootTest("syscalls", modules=["basics.elf"], expect=[r"basics: a line through"]),
-    BootTest("user_faults_stop_only_their_task",
-             modules=["survivor.elf", "spin.elf"] + [f"fault-{f}.elf" for f in FAULTS],
-             expect=[rf"thread 'fault-{f}' stopped: {rx}" for f, rx in FAULTS.items()]
-             + [r"TEST PASS survivor_runs_after_other_tasks_fault"]),
-    BootTest("malformed_elf_refused", modules=["bad/*.elf", "root.elf"],
-             expect=bad_elf_expectations() + [r"boot module \d+ 'root' started", GREETING]),
-    BootTest("kernel_page_fault_panics", cmdline=["selftest=pagefault"], reason="panic",
-             expect=[r"PANIC: page fault \(#PF\) in kernel mode at ffff8fffdead0000 "
-                     r"\(write, not present\), vector 14, error code 0x2"] + PANIC_LINES[1:],
-             forbid=[], trace_through=["kmain"]),
-    BootTest("kernel_invalid_opcode_panics", cmdline=["selftest=ud"], reason="panic",
-             expect=[r"PANIC: invalid opcode \(#UD\) in kernel mode"] + PANIC_LINES[1:],
-             forbid=[], trace_through=["kmain"]),
-    BootTest("kernel_divide_error_panics", cmdline=["selftest=divide"], reason="panic",
-             expect=[r"PANIC: divide error \(#DE\) in kernel mode"] + PANIC_LINES[1:],
-             forbid=[], trace_through=["kmain"]),
-    BootTest("kernel_assertion_panics", cmdline=["selftest=assert"], reason="panic",
-             expect=[r"PANIC: assertion failed: zero == 1 \(kernel/selftest\.c"]
-             + PANIC_LINES[3:], forbid=[], trace_through=["selftest_run", "kmain"]),
-    BootTest("grub_iso_multiboot2", cdrom="mica-test.iso",
-             expect=[r"command line 'debugexit'", r"boot module 0 'root' started", GREETING]),
-    BootTest("large_memory_5g", modules=["basics.elf"], qemu_extra=["-m", "5G"],
-             expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
-    BootTest("small_memory_32m", modules=["basics.elf"], qemu_extra=["-m", "32M"],
-             expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
-]
+
+def boot_tests(build):
+    """The boot tests for the images under the build directory."""
+    return [
+        BootTest("greeting", modules=["root.elf"], expect=[GREETING], within_seconds=1.0),
+        BootTest("syscalls", modules=["basics.elf"], expect=[r"basics: a line through"]),
+        BootTest("user_faults_stop_only_their_task",
+                 modules=["survivor.elf", "spin.elf"] + [f"fault-{f}.elf" for f in FAULTS],
+                 expect=[rf"thread 'fault-{f}' stopped: {rx}" for f, rx in FAULTS.items()]
+                 + [r"TEST PASS survivor_runs_after_other_tasks_fault"]),
+        BootTest("malformed_elf_refused", modules=["bad/*.elf", "root.elf"],
+                 expect=bad_elf_expectations(build) + [r"boot module \d+ 'root' started", GREETING]),
+        BootTest("kernel_page_fault_panics", cmdline=["selftest=pagefault"], reason="panic",
+                 expect=[r"PANIC: page fault \(#PF\) in kernel mode at ffff8fffdead0000 "
+                         r"\(write, not present\), vector 14, error code 0x2"] + PANIC_LINES[1:],
+                 forbid=[], trace_through=["kmain"]),
+        BootTest("kernel_invalid_opcode_panics", cmdline=["selftest=ud"], reason="panic",
+                 expect=[r"PANIC: invalid opcode \(#UD\) in kernel mode"] + PANIC_LINES[1:],
+                 forbid=[], trace_through=["kmain"]),
+        BootTest("kernel_divide_error_panics", cmdline=["selftest=divide"], reason="panic",
+                 expect=[r"PANIC: divide error \(#DE\) in kernel mode"] + PANIC_LINES[1:],
+                 forbid=[], trace_through=["kmain"]),
+        BootTest("kernel_assertion_panics", cmdline=["selftest=assert"], reason="panic",
+                 expect=[r"PANIC: assertion failed: zero == 1 \(kernel/selftest\.c"]
+                 + PANIC_LINES[3:], forbid=[], trace_through=["selftest_run", "kmain"]),
+        BootTest("grub_iso_multiboot2", cdrom="mica-test.iso",
+                 expect=[r"command line 'debugexit'", r"boot module 0 'root' started", GREETING]),
+        BootTest("large_memory_5g", modules=["basics.elf"], qemu_extra=["-m", "5G"],
+                 expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
+        BootTest("small_memory_32m", modules=["basics.elf"], qemu_extra=["-m", "32M"],
+                 expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
+    ]

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import qemu  # noqa: E402
-from boot_tests import BOOT_TESTS  # noqa: E402
+from boot_tests import boot_tests  # noqa: E402
 
 results = []        # (name, ok)
 
@@ -114,7 +114,7 @@ def main():
 
     if not args.only:
         run_host_tests(args.build)
-    for test in BOOT_TESTS:
+    for test in boot_tests(args.build):
         if not args.only or args.only in test.name:
             check_boot(test, args.build)
 
