@@ -32,7 +32,13 @@ kprintf(const char *fmt, ...)
 noreturn void
 panic(const char *fmt, ...)
 {
+    static bool panicking;
     va_list ap;
+    if (panicking) {                /* panic() from within panic(): stop without recursion */
+        kprintf("\nmica: PANIC: nested panic: %s\n", fmt);
+        arch_halt(HALT_PANIC);
+    }
+    panicking = true;
     kprintf("\nmica: PANIC: ");
     va_start(ap, fmt);
     fmt_vformat(console_out, NULL, fmt, ap);

@@ -46,10 +46,13 @@ segment_page(paddr_t root, vaddr_t va, unsigned prot, uint8_t **page)
         memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
     int err = arch_vspace_map(root, va, pa, prot);
-    if (err && !arch_vspace_lookup(root, va))
-        pmm_free(&kernel_pmm, pa);
+    if (err) {
+        if (!arch_vspace_lookup(root, va))
+            pmm_free(&kernel_pmm, pa);
+        return err;
+    }
     *page = phys_to_virt(pa);
-    return err;
+    return MICA_E_OK;
 }
 
 static unsigned

@@ -25,8 +25,12 @@ memory_init(const struct bootinfo *bi)
         if (bi->mem[i].type == MEM_AVAILABLE && pmm_add(pmm, bi->mem[i].base, bi->mem[i].len))
             kprintf("mica: memory map too fragmented, ignoring %#lx+%#lx\n",
                     bi->mem[i].base, bi->mem[i].len);
-    /* Nothing is allocated yet, so a reservation can only fail on a full range table. */
+    /* Nothing is allocated yet, so a reservation can only fail on a full range table.
+     * Firmware maps may overlap: whatever any entry calls reserved stays reserved. */
     int err = pmm_reserve(pmm, 0, LOW_MEMORY_END);
+    for (unsigned i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].type != MEM_AVAILABLE)
+            err |= pmm_reserve(pmm, bi->mem[i].base, bi->mem[i].len);
     err |= pmm_reserve(pmm, virt_to_phys(__kernel_start), __kernel_end - __kernel_start);
     for (unsigned i = 0; i < bi->nmod; i++)
         err |= pmm_reserve(pmm, bi->mod[i].start, bi->mod[i].end - bi->mod[i].start);

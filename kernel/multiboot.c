@@ -99,7 +99,7 @@ parse_mb2_mmap(struct bootinfo *bi, const uint8_t *tag, uint32_t size)
     uint32_t esize = rd32(tag + 8);
     if (esize < 24 || esize % 8)
         return MICA_E_INVALID_ARG;
-    for (uint32_t off = 16; off + esize <= size; off += esize)
+    for (uint64_t off = 16; off + esize <= size; off += esize)     /* 64-bit: no wrap */
         add_region(bi, rd64(tag + off), rd64(tag + off + 8), rd32(tag + off + 16));
     return MICA_E_OK;
 }

@@ -74,6 +74,12 @@ def check_boot(test, build):
     if boot.reason != test.reason:
         problems.append(f"machine stopped by {boot.reason}, expected {test.reason}")
     pos = 0
+    for pattern in test.expect_any_order:       # each somewhere, all before test.expect
+        hit = next((i for i, line in enumerate(log) if re.search(pattern, line)), None)
+        if hit is None:
+            problems.append(f"no line matching {pattern!r}")
+        else:
+            pos = max(pos, hit + 1)
     for pattern in test.expect:                 # each in order, after the previous one
         rx = re.compile(pattern)
         hit = next((i for i in range(pos, len(log)) if rx.search(log[i])), None)

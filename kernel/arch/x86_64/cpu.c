@@ -24,7 +24,7 @@ static uint8_t kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
 static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 struct percpu cpus[MAX_CPUS];
-bool smap_enabled;              /* read by copy_user_bytes (entry.S) */
+bool smap_enabled;              /* read by entry.S: stac/clac only where SMAP exists */
 
 extern char intr_stubs[];       /* entry.S: 256 stubs, 16 bytes apart */
 extern char syscall_entry[];
@@ -126,7 +126,7 @@ features_init(void)
         smap_enabled = true;
     }
     write_cr4(cr4);
-    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_WP);
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
 }
 
 void

@@ -69,14 +69,18 @@ intr_common:
     testb   $3, 24(%rsp)            /* saved CS: from user mode? */
     jz      1f
     swapgs
-1:  PUSH_GPRS
+1:  cld                             /* interrupt gates keep the user's DF and AC flags: */
+    testb   $1, smap_enabled(%rip)  /* C code needs DF clear, and AC set would lift SMAP */
+    jz      2f
+    clac
+2:  PUSH_GPRS
     mov     %rsp, %rdi
     testb   $3, REGS_CS(%rsp)
-    jz      2f
+    jz      3f
     mov     %gs:PERCPU_KSTACK_TOP, %rsp
     call    trap_from_user          /* never returns: leaves through kernel_exit() */
     ud2
-2:  call    trap_from_kernel        /* returns when the interrupted code may go on */
+3:  call    trap_from_kernel        /* returns when the interrupted code may go on */
     POP_GPRS
     add     $16, %rsp               /* vector and error code */
     iretq

@@ -70,15 +70,21 @@ arch_backtrace(uint64_t fp)
 }
 
 static noreturn void
-kernel_exception(const struct arch_regs *r)
+kernel_exception(const struct arch_regs *r, const char *mode)
 {
+    static bool panicking;
+    if (panicking) {                /* a fault while reporting one: say so and stop */
+        kprintf("\nmica: PANIC: %s during a panic, rip %016lx\n", vector_name(r->vector), r->rip);
+        arch_halt(HALT_PANIC);
+    }
+    panicking = true;
     char detail[80] = "";
     if (r->vector == VEC_PAGE_FAULT)
         ksnprintf(detail, sizeof(detail), " at %016lx (%s, %s)", read_cr2(),
                   r->error & PF_WRITE ? "write" : r->error & PF_FETCH ? "fetch" : "read",
                   r->error & PF_PRESENT ? "protection" : "not present");
-    kprintf("\nmica: PANIC: %s in kernel mode%s, vector %lu, error code %#lx\n",
-            vector_name(r->vector), detail, r->vector, r->error);
+    kprintf("\nmica: PANIC: %s in %s mode%s, vector %lu, error code %#lx\n",
+            vector_name(r->vector), mode, detail, r->vector, r->error);
     dump_regs(r);
     kprintf("    #- %016lx (faulting instruction)\n", r->rip);
     arch_backtrace(r->rbp);
@@ -154,7 +160,8 @@ noreturn void
 trap_from_user(struct arch_regs *regs)
 {
     struct tcb *t = this_cpu()->current;
-    assert(regs == &t->regs);
+    if (regs != &t->regs)           /* NMI, #DF, #MC: on an IST stack, never a thread's fault */
+        kernel_exception(regs, "user");
     if (regs->vector >= 32) {
         if (!handle_interrupt(regs->vector))
             kprintf("mica: unexpected interrupt vector %lu\n", regs->vector);
@@ -174,7 +181,7 @@ trap_from_kernel(struct arch_regs *regs)
         kernel_exit();              /* only idle takes interrupts: schedule afresh */
     if (fixup_user_access(regs))
         return;
-    kernel_exception(regs);
+    kernel_exception(regs, "kernel");
 }
 
 noreturn void

@@ -20,6 +20,7 @@
 #define CR0_MP              (1 << 1)
 #define CR0_EM              (1 << 2)
 #define CR0_TS              (1 << 3)
+#define CR0_NE              (1 << 5)        /* x87 errors as #MF, not the legacy IRQ 13 */
 #define CR4_PGE             (1 << 7)
 #define CR4_OSFXSR          (1 << 9)
 #define CR4_OSXMMEXCPT      (1 << 10)
