@@ -31,6 +31,8 @@ int
 pmm_add(struct pmm *pmm, paddr_t base, uint64_t len)
 {
     paddr_t end = base + len < base ? ~0UL : base + len;
+    if (base > ALIGN_DOWN(~0UL, PAGE_SIZE))     /* no whole page left: ALIGN_UP would wrap */
+        return MICA_E_OK;
     base = ALIGN_UP(base, PAGE_SIZE);
     end = ALIGN_DOWN(end, PAGE_SIZE);
     if (base == 0)              /* page 0 is the allocator's "none" */
@@ -68,6 +70,8 @@ pmm_add(struct pmm *pmm, paddr_t base, uint64_t len)
 int
 pmm_reserve(struct pmm *pmm, paddr_t base, uint64_t len)
 {
+    if (len == 0)
+        return MICA_E_OK;
     paddr_t end = base + len < base ? ~0UL : base + len;
     base = ALIGN_DOWN(base, PAGE_SIZE);
     end = end > ALIGN_DOWN(~0UL, PAGE_SIZE) ? ALIGN_DOWN(~0UL, PAGE_SIZE) : ALIGN_UP(end, PAGE_SIZE);

@@ -4,6 +4,8 @@
  * unit-tested on the host; the console (console.c) and ksnprintf() feed it. */
 #include "kernel.h"
 
+#define FMT_WIDTH_MAX   4096    /* wider fields are clamped, never overflow */
+
 struct spec {
     bool alt;           /* '#': 0x before hexadecimal */
     bool left;          /* '-': pad on the right */
@@ -60,6 +62,17 @@ emit_number(struct sink *s, struct spec *sp, uint64_t v, unsigned base, bool upp
     emit_padded(s, sp, buf + i, (int)sizeof(buf) - i, prefix);
 }
 
+/* Accumulate the digits after fmt into *n, clamped to FMT_WIDTH_MAX; returns the last digit. */
+static const char *
+read_number(const char *fmt, int *n)
+{
+    while (fmt[1] >= '0' && fmt[1] <= '9') {
+        int digit = *++fmt - '0';
+        *n = MIN(*n * 10 + digit, FMT_WIDTH_MAX);
+    }
+    return fmt;
+}
+
 int
 fmt_vformat(fmt_out_fn out, void *ctx, const char *fmt, va_list ap)
 {
@@ -83,10 +96,14 @@ fmt_vformat(fmt_out_fn out, void *ctx, const char *fmt, va_list ap)
         }
         if (fmt[1] == '*') {
             sp.width = va_arg(ap, int);
+            if (sp.width < 0) {         /* as in C: a negative width means '-' */
+                sp.left = true;
+                sp.width = sp.width == INT32_MIN ? 0 : -sp.width;
+            }
             fmt++;
         }
-        while (fmt[1] >= '0' && fmt[1] <= '9')
-            sp.width = sp.width * 10 + (*++fmt - '0');
+        sp.width = MIN(sp.width, FMT_WIDTH_MAX);
+        fmt = read_number(fmt, &sp.width);
         if (fmt[1] == '.') {
             fmt++;
             sp.precision = 0;
@@ -94,8 +111,7 @@ fmt_vformat(fmt_out_fn out, void *ctx, const char *fmt, va_list ap)
                 sp.precision = va_arg(ap, int);
                 fmt++;
             }
-            while (fmt[1] >= '0' && fmt[1] <= '9')
-                sp.precision = sp.precision * 10 + (*++fmt - '0');
+            fmt = read_number(fmt, &sp.precision);
         }
         int longs = 0;
         while (fmt[1] == 'l' || fmt[1] == 'z') {

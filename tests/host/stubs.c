@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* What the kernel files under host test need from the rest of the kernel: panic() and the
- * base of the arena that stands in for physical memory. libc provides the string helpers. */
+/* Kernel symbols the host tests need: panic() and the arena base that plays physical memory. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,6 +7,7 @@
 
 #include <arch/mmu.h>
 
+/* Physical address 0 as phys_to_virt() sees it; set by tests of code that uses it. */
 uint8_t *host_phys_base;
 
 /* A kernel assert fired: report it and stop the test binary. */

@@ -208,6 +208,14 @@ printf_hash_flag_with_width_counts_the_prefix(void **state)
     assert_fmt("0xff    |", "%-#8x|", 0xffu);
 }
 
+/* As in C, a negative '*' width left-justifies. */
+static void
+printf_negative_star_width_pads_on_the_right(void **state)
+{
+    (void)state;
+    assert_fmt("42    |", "%*d|", -6, 42);
+}
+
 static void
 printf_star_width_reads_an_int_argument(void **state)
 {
@@ -346,6 +354,18 @@ printf_lone_trailing_percent_ends_the_output(void **state)
     assert_fmt("", "%");
 }
 
+/* A width too large for an int is clamped (4096), never overflowed. */
+static void
+printf_absurd_width_is_clamped(void **state)
+{
+    (void)state;
+    char buf[8192];
+    int n = ksnprintf(buf, sizeof(buf), "%99999999999d", 7);
+    assert_int_equal(n, 4096);
+    assert_int_equal(buf[4095], '7');
+    assert_int_equal(buf[0], ' ');
+}
+
 #pragma GCC diagnostic pop
 
 static void
@@ -465,6 +485,8 @@ main(void)
         cmocka_unit_test(printf_hash_flag_with_width_counts_the_prefix),
         cmocka_unit_test(printf_p_with_zero_flag_pads_after_0x),
         cmocka_unit_test(printf_star_width_reads_an_int_argument),
+        cmocka_unit_test(printf_negative_star_width_pads_on_the_right),
+        cmocka_unit_test(printf_absurd_width_is_clamped),
         cmocka_unit_test(printf_s_precision_truncates),
         cmocka_unit_test(printf_s_precision_applies_to_null_marker),
         cmocka_unit_test(printf_s_star_precision_reads_an_int_argument),
