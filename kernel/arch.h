@@ -29,6 +29,10 @@ enum {
     VM_EXEC = 1 << 2,
 };
 int arch_vspace_create(paddr_t *root);
+/* Make the zeroed page at root an address space: the kernel half is shared by all. */
+void arch_vspace_init(paddr_t root);
+/* root is being destroyed: make sure no CPU runs on it any more. */
+void arch_vspace_release(paddr_t root);
 /* Map the page pa at user address va with the rights prot (VM_*); mapping the same page
  * again changes its rights. MICA_E_INVALID_ARG if va is not a page-aligned user address or
  * already maps another page; MICA_E_NO_MEMORY if a page table cannot be allocated. */
@@ -60,8 +64,27 @@ static inline uint64_t arch_syscall_arg(const struct arch_regs *r, unsigned i)
 }
 static inline void arch_syscall_return(struct arch_regs *r, uint64_t v) { r->rax = v; }
 
-/* Copy n bytes from user address usrc; MICA_E_FAULT if any byte is not user-readable. */
+/* The reply of MICA_SYS_CALL: error, message info and the register message registers. */
+static inline void
+arch_set_reply(struct arch_regs *r, uint64_t err, uint64_t info, const uint64_t mr[4])
+{
+    r->rax = err;
+    r->rsi = info;
+    r->rdx = mr[0];
+    r->r10 = mr[1];
+    r->r8 = mr[2];
+    r->r9 = mr[3];
+}
+
+/* A thread's registers in enum mica_reg order, and back: MICA_E_INVALID_ARG (nothing
+ * changed) for an instruction or stack pointer outside user space; flags are masked. */
+void arch_get_regs(const struct tcb *t, uint64_t regs[]);
+int arch_set_regs(struct tcb *t, const uint64_t regs[]);
+
+/* Copy n bytes from user address usrc, or to udst; MICA_E_FAULT if any byte is not
+ * accessible user memory (some bytes may have been copied). */
 int arch_copy_from_user(void *dst, vaddr_t usrc, size_t n);
+int arch_copy_to_user(vaddr_t udst, const void *src, size_t n);
 
 /* Stop the machine; under QEMU with the isa-debug-exit device, QEMU exits and its
  * status tells the reason (docs/testing.md). */

@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: MIT
 /* Boot tasks: each boot module is an ELF64 executable that gets an address space, a stack
  * and a thread. The image is untrusted: elf_check() has vetted every field used here, and a
- * module that fails is refused with a message while the others start.
- * (With capabilities, issue 5, the kernel starts only the root task and hands it the rest.) */
-#include "bootinfo.h"
+ * module that fails is refused with a message while the others start. */
+#include "arch.h"
 #include "elf.h"
 #include "loader.h"
 #include "pmm.h"
-#include "thread.h"
+#include "root.h"
 
 static const struct elf_limits user_limits = {
     .user_base = MICA_USER_BASE,
-    .user_top = MICA_BOOT_STACK_TOP - MICA_BOOT_STACK_SIZE,     /* below the stack */
+    .user_top = MICA_BOOT_MODULES_VADDR,        /* below the modules and the stack */
     .machine = MICA_ELF_MACHINE,
 };
 
-/* The task name: the last path component of the module's first word, without ".elf". */
-static void
+void
 module_name(const struct boot_module *m, char *name, size_t size)
 {
     const char *s = m->cmdline, *end = s;
@@ -77,37 +75,33 @@ load_segment(paddr_t root, const uint8_t *image, const struct elf64_phdr *ph)
     return MICA_E_OK;
 }
 
-static int
-load_task(const struct boot_module *m, const char *name, const char **why)
+int
+loader_load(const struct boot_module *m, paddr_t *root, vaddr_t *entry, const char **why)
 {
     const uint8_t *image = phys_to_virt(m->start);
     size_t size = m->end - m->start;
-    paddr_t root;
     int err;
 
     if ((err = elf_check(image, size, &user_limits, why)))
         return err;
-    if ((err = arch_vspace_create(&root)))
+    if ((err = arch_vspace_create(root)))
         goto fail_nomem;
     const struct elf64_ehdr *eh = (const void *)image;
     for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *ph = elf_phdr(image, i);
-        if (ph->type == ELF_PT_LOAD && ph->memsz && (err = load_segment(root, image, ph)))
+        if (ph->type == ELF_PT_LOAD && ph->memsz && (err = load_segment(*root, image, ph)))
             goto fail;
     }
     for (vaddr_t va = MICA_BOOT_STACK_TOP - MICA_BOOT_STACK_SIZE; va < MICA_BOOT_STACK_TOP;
          va += PAGE_SIZE) {
         uint8_t *page;
-        if ((err = segment_page(root, va, VM_READ | VM_WRITE, &page)))
+        if ((err = segment_page(*root, va, VM_READ | VM_WRITE, &page)))
             goto fail;
     }
-    if (!thread_create(name, root, eh->entry, MICA_BOOT_STACK_TOP, 0)) {
-        err = MICA_E_NO_MEMORY;
-        goto fail;
-    }
+    *entry = eh->entry;
     return MICA_E_OK;
 fail:
-    arch_vspace_destroy(root);
+    arch_vspace_destroy(*root);
 fail_nomem:
     *why = mica_strerror(err);
     return err;
@@ -119,10 +113,17 @@ loader_start_boot_tasks(const struct bootinfo *bi)
     for (unsigned i = 0; i < bi->nmod; i++) {
         char name[32];
         const char *why = NULL;
+        paddr_t root;
+        vaddr_t entry;
         module_name(&bi->mod[i], name, sizeof(name));
-        if (load_task(&bi->mod[i], name, &why))
+        int err = loader_load(&bi->mod[i], &root, &entry, &why);
+        if (!err && (err = boot_task_create(name, root, entry, i == 0 ? bi : NULL))) {
+            arch_vspace_destroy(root);
+            why = mica_strerror(err);
+        }
+        if (err)
             kprintf("mica: boot module %u '%s' refused: %s\n", i, name, why);
         else
-            kprintf("mica: boot module %u '%s' started\n", i, name);
+            kprintf("mica: boot module %u '%s' started%s\n", i, name, i ? "" : " as the root task");
     }
 }

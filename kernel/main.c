@@ -5,6 +5,7 @@
 #include "loader.h"
 #include "percpu.h"
 #include "pmm.h"
+#include "root.h"
 #include "sched.h"
 #include "thread.h"
 
@@ -65,6 +66,7 @@ kmain(uint32_t magic, uint32_t info)
     kprintf("mica: command line '%s'\n", bi->cmdline);
     memory_init(bi);
     arch_paging_init(bi);
+    rq_init(&cpus[0].rq);
     arch_cpu_init(&cpus[0]);
     arch_timer_init(SCHED_HZ);
 
@@ -73,5 +75,6 @@ kmain(uint32_t magic, uint32_t info)
         selftest_run(test);
 
     loader_start_boot_tasks(bi);
+    root_give_untyped();
     kernel_exit();
 }

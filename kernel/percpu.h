@@ -4,6 +4,7 @@
 #define PERCPU_H
 
 #include "kernel.h"
+#include "runqueue.h"
 #include <arch/percpu.h>
 
 struct tcb;
@@ -15,9 +16,9 @@ struct percpu {
     unsigned id;
     struct tcb *current;        /* the thread this CPU runs, NULL when idle */
     struct tcb *fpu_owner;      /* whose FPU state the registers hold */
-    struct tcb *run_head;       /* runnable threads waiting for this CPU, FIFO */
-    struct tcb *run_tail;
-    bool resched;               /* the current thread's time slice is over */
+    struct runqueue rq;         /* runnable threads waiting for this CPU */
+    bool resched;               /* run the scheduler's choice again before leaving */
+    bool resched_tail;          /* ... with the current thread behind its equals (yield) */
     uint64_t ticks;             /* timer interrupts taken */
 };
 

@@ -127,10 +127,25 @@ pmm_alloc(struct pmm *pmm)
     return page;
 }
 
+paddr_t
+pmm_alloc_block(struct pmm *pmm, unsigned bits)
+{
+    uint64_t size = 1UL << bits;
+    for (unsigned i = 0; i < pmm->nrange; i++) {
+        paddr_t start = ALIGN_UP(pmm->range[i].base, size);
+        if (start >= pmm->range[i].base && start < pmm->range[i].end &&
+            pmm->range[i].end - start >= size && pmm_reserve(pmm, start, size) == MICA_E_OK)
+            return start;
+    }
+    return 0;
+}
+
 void
 pmm_free(struct pmm *pmm, paddr_t page)
 {
     assert(page && page % PAGE_SIZE == 0);
+    if (pmm_add(pmm, page, PAGE_SIZE) == MICA_E_OK)     /* back into the ranges, merged */
+        return;
     *(paddr_t *)phys_to_virt(page) = pmm->free_list;
     pmm->free_list = page;
     pmm->free_pages++;

@@ -17,7 +17,8 @@ struct pmm_range {
 struct pmm {
     struct pmm_range range[PMM_MAX_RANGES];     /* sorted by base, disjoint, not adjacent */
     unsigned nrange;
-    paddr_t free_list;      /* freed pages, linked through their first word; 0 ends it */
+    paddr_t free_list;      /* freed pages the ranges had no room for, linked through
+                             * their first word; 0 ends it */
     uint64_t free_pages;    /* pages in ranges plus pages on the free list */
 };
 
@@ -33,7 +34,12 @@ int pmm_reserve(struct pmm *pmm, paddr_t base, uint64_t len);
 /* One free page, not zeroed; 0 when memory is exhausted (page 0 is never handed out). */
 paddr_t pmm_alloc(struct pmm *pmm);
 
-/* Give back a page that pmm_alloc() returned. */
+/* 2^bits bytes of contiguous memory aligned to their size (bits >= PAGE_SHIFT), from the
+ * ranges (never the free list); 0 if no range has room. For boot-time objects. */
+paddr_t pmm_alloc_block(struct pmm *pmm, unsigned bits);
+
+/* Give back a page that pmm_alloc() returned: into the ranges (merging with its neighbours),
+ * or onto the free list when the range table is full. */
 void pmm_free(struct pmm *pmm, paddr_t page);
 
 /* The allocator the kernel uses (pmm.c). */

@@ -1,32 +1,33 @@
 // SPDX-License-Identifier: MIT
-/* Round-robin scheduling on each CPU: a FIFO of runnable threads and a time slice of one
- * timer tick. The current thread is not on the queue; a preempted one goes to its tail. */
+/* Priority scheduling with round robin within a priority (see sched.h). The current thread
+ * is never on a ready queue. It is preempted when its slice ends (it goes to the tail of
+ * its queue) or when a higher-priority thread becomes ready (it goes back to the head, to
+ * finish its slice). */
 #include "sched.h"
+
+#define tcb_of(link)    ((struct tcb *)((char *)(link) - offsetof(struct tcb, rq)))
+
+static void
+preempt_if_higher(struct percpu *cpu, unsigned prio)
+{
+    if (cpu->current && cpu->current->state == THREAD_RUNNABLE && prio > cpu->current->prio)
+        cpu->resched = true;
+}
 
 void
 sched_enqueue(struct tcb *t)
 {
     struct percpu *cpu = this_cpu();
-    assert(t->state == THREAD_RUNNABLE);
-    t->next = NULL;
-    if (cpu->run_tail)
-        cpu->run_tail->next = t;
-    else
-        cpu->run_head = t;
-    cpu->run_tail = t;
+    assert(t->state == THREAD_RUNNABLE && t != cpu->current);
+    rq_push_tail(&cpu->rq, &t->rq, t->prio);
+    preempt_if_higher(cpu, t->prio);
 }
 
-static struct tcb *
-dequeue(struct percpu *cpu)
+void
+sched_dequeue(struct tcb *t)
 {
-    struct tcb *t = cpu->run_head;
-    if (t) {
-        cpu->run_head = t->next;
-        if (!cpu->run_head)
-            cpu->run_tail = NULL;
-        t->next = NULL;
-    }
-    return t;
+    if (t->rq.queued)
+        rq_remove(&this_cpu()->rq, &t->rq, t->prio);
 }
 
 struct tcb *
@@ -34,15 +35,32 @@ sched_choose(void)
 {
     struct percpu *cpu = this_cpu();
     struct tcb *cur = cpu->current;
+    int top = rq_highest(&cpu->rq);
 
     if (cur && cur->state == THREAD_RUNNABLE) {
-        if (!cpu->resched || !cpu->run_head)
-            goto out;
-        sched_enqueue(cur);
+        bool slice_over = cur->slice == 0;
+        if (top < 0 || top < cur->prio || (top == cur->prio && !slice_over && !cpu->resched)) {
+            if (slice_over)
+                cur->slice = SCHED_SLICE_TICKS;     /* alone at its priority: a new slice */
+            goto keep;
+        }
+        if (slice_over || cpu->resched_tail) {
+            cur->slice = SCHED_SLICE_TICKS;
+            rq_push_tail(&cpu->rq, &cur->rq, cur->prio);
+        } else {
+            rq_push_head(&cpu->rq, &cur->rq, cur->prio);
+        }
     }
-    cur = dequeue(cpu);
-out:
-    cpu->resched = false;
+    cur = NULL;
+    if (top >= 0) {
+        struct rq_link *l = cpu->rq.head[top];
+        rq_remove(&cpu->rq, l, (unsigned)top);
+        cur = tcb_of(l);
+        if (!cur->slice)
+            cur->slice = SCHED_SLICE_TICKS;
+    }
+keep:
+    cpu->resched = cpu->resched_tail = false;
     cpu->current = cur;
     return cur;
 }
@@ -50,7 +68,8 @@ out:
 void
 sched_yield(void)
 {
-    this_cpu()->resched = true;
+    struct percpu *cpu = this_cpu();
+    cpu->resched = cpu->resched_tail = true;
 }
 
 void
@@ -58,5 +77,22 @@ sched_tick(void)
 {
     struct percpu *cpu = this_cpu();
     cpu->ticks++;
-    cpu->resched = true;
+    if (cpu->current && cpu->current->slice)
+        cpu->current->slice--;
+}
+
+void
+sched_set_priority(struct tcb *t, unsigned prio)
+{
+    struct percpu *cpu = this_cpu();
+    if (t->rq.queued) {
+        rq_remove(&cpu->rq, &t->rq, t->prio);
+        t->prio = (uint8_t)prio;
+        rq_push_tail(&cpu->rq, &t->rq, t->prio);
+        preempt_if_higher(cpu, t->prio);
+    } else {
+        t->prio = (uint8_t)prio;
+        if (t == cpu->current)
+            cpu->resched = true;        /* it may no longer be the highest */
+    }
 }

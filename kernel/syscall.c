@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* System-call dispatch: one table indexed by the number from abi/mica/syscall.h. Every
  * handler validates all its arguments and returns a mica_error. */
+#include "invoke.h"
 #include "sched.h"
 #include "thread.h"
 
@@ -53,11 +54,20 @@ sys_set_tls_base(struct tcb *t, const struct arch_regs *r)
     return MICA_E_OK;
 }
 
+static long
+sys_call(struct tcb *t, const struct arch_regs *r)
+{
+    (void)r;
+    invoke_syscall(t);              /* writes its own reply registers */
+    return (long)t->regs.rax;
+}
+
 static const syscall_fn syscalls[MICA_SYS_COUNT] = {
     [MICA_SYS_YIELD] = sys_yield,
     [MICA_SYS_DEBUG_WRITE] = sys_debug_write,
     [MICA_SYS_DEBUG_HALT] = sys_debug_halt,
     [MICA_SYS_SET_TLS_BASE] = sys_set_tls_base,
+    [MICA_SYS_CALL] = sys_call,
 };
 
 void

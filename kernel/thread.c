@@ -1,27 +1,49 @@
 // SPDX-License-Identifier: MIT
-/* Thread creation, fault delivery and the one way out of the kernel. Thread control blocks
- * take a page each from the boot allocator for now; with untyped memory (issue 5) they are
- * retyped from memory the creator holds. */
-#include "pmm.h"
+/* Thread lifecycle (init, resume, suspend, destroy), fault delivery, and the one way out of
+ * the kernel. TCB memory comes from untyped memory (object.c) or, for boot tasks, from the
+ * boot allocator. */
+#include "percpu.h"
 #include "sched.h"
 #include "thread.h"
 
-_Static_assert(sizeof(struct tcb) <= PAGE_SIZE, "a TCB fits in a page");
+_Static_assert(sizeof(struct tcb) <= 1 << MICA_TCB_BITS, "a TCB fits in its object");
 
-struct tcb *
-thread_create(const char *name, paddr_t root, vaddr_t entry, vaddr_t sp, uint64_t arg)
+void
+thread_init(struct tcb *t, const char *name)
 {
-    paddr_t pa = pmm_alloc(&kernel_pmm);
-    if (!pa)
-        return NULL;
-    struct tcb *t = phys_to_virt(pa);
-    memset(t, 0, sizeof(*t));
-    arch_thread_init(t, entry, sp, arg);
-    t->vspace_root = root;
-    t->state = THREAD_RUNNABLE;
+    arch_thread_init(t, 0, 0, 0);
+    t->state = THREAD_INACTIVE;
     strlcpy(t->name, name, sizeof(t->name));
-    sched_enqueue(t);
-    return t;
+}
+
+void
+thread_resume(struct tcb *t)
+{
+    if (t->state == THREAD_RUNNABLE)
+        return;
+    t->state = THREAD_RUNNABLE;
+    if (t != this_cpu()->current)
+        sched_enqueue(t);
+}
+
+void
+thread_suspend(struct tcb *t)
+{
+    sched_dequeue(t);
+    t->state = THREAD_INACTIVE;
+}
+
+void
+thread_destroy(struct tcb *t)
+{
+    struct percpu *cpu = this_cpu();
+    thread_suspend(t);
+    if (cpu->fpu_owner == t)        /* its memory may become another object: never save there */
+        cpu->fpu_owner = NULL;
+    cte_clear(&t->ctable);
+    cte_clear(&t->vtable);
+    cte_clear(&t->fault_ep);
+    t->vspace_root = 0;
 }
 
 static const char *const fault_names[] = {
@@ -44,6 +66,7 @@ thread_fault(struct tcb *t, const struct fault *f)
                   f->flags & FAULT_PAGE_PRESENT ? "protection" : "not present");
     kprintf("mica: thread '%s' stopped: %s%s, ip %#lx, vector %u, error %#lx; no fault handler\n",
             t->name, fault_names[f->kind], detail, f->ip, f->vector, f->code);
+    sched_dequeue(t);
     t->state = THREAD_STOPPED;
 }
 

@@ -6,19 +6,30 @@
 #define THREAD_H
 
 #include "arch.h"
+#include "cspace.h"
+#include "runqueue.h"
 
 enum thread_state {
+    THREAD_INACTIVE,        /* new or suspended: runs only after resume */
     THREAD_RUNNABLE,        /* running, or on a run queue */
-    THREAD_STOPPED,         /* stopped after a fault nobody handles */
+    THREAD_STOPPED,         /* stopped after a fault nobody handles; resume restarts it */
 };
 
+/* A thread control block: one 4 KiB object, retyped from untyped memory (or made at boot). */
 struct tcb {
     struct arch_regs regs;      /* written by entry code on every kernel entry */
     struct arch_fpu fpu;        /* saved when another thread takes the FPU */
     vaddr_t tls_base;           /* the user thread pointer (FS base on x86_64) */
-    paddr_t vspace_root;        /* page-table root of the thread's address space */
+    paddr_t vspace_root;        /* page-table root of vtable's address space; 0: none */
+    vaddr_t ipc_buffer;         /* user address of its IPC buffer page; 0: none */
+    struct cte ctable;          /* its capability space: a copy of a CNode capability */
+    struct cte vtable;          /* its address space: a copy of a VSpace capability */
+    struct cte fault_ep;        /* where its faults go: a copy of an endpoint capability */
+    struct rq_link rq;          /* run-queue link; owned by sched.c */
     enum thread_state state;
-    struct tcb *next;           /* run-queue link; owned by sched.c */
+    uint8_t prio;               /* scheduling priority, 0..255 */
+    uint8_t mcp;                /* maximum controlled priority: the most it may give */
+    uint8_t slice;              /* timer ticks left in its time slice */
     char name[32];
 };
 
@@ -45,8 +56,15 @@ struct fault {
     vaddr_t ip;
 };
 
-/* Create a runnable thread in the address space root; NULL when memory is exhausted. */
-struct tcb *thread_create(const char *name, paddr_t root, vaddr_t entry, vaddr_t sp, uint64_t arg);
+/* Make a new, inactive thread in the zeroed TCB memory at t. */
+void thread_init(struct tcb *t, const char *name);
+
+/* Make t runnable (from inactive or stopped), or take it off the CPU (inactive). */
+void thread_resume(struct tcb *t);
+void thread_suspend(struct tcb *t);
+
+/* The last capability to t went: stop it for good and drop its references. */
+void thread_destroy(struct tcb *t);
 
 /* The current thread faulted in user mode: deliver it (for now: log and stop the thread). */
 void thread_fault(struct tcb *t, const struct fault *f);

@@ -483,9 +483,9 @@ pmm_alloc_gives_distinct_aligned_pages_until_exhausted(void **state)
     check_pmm(pmm);
 }
 
-/* Freed pages are reused first, the last freed first, before any range page. */
+/* Freed pages go back into the ranges, merged with their neighbours. */
 static void
-pmm_free_pages_come_back_before_range_pages(void **state)
+pmm_free_merges_pages_back_into_ranges(void **state)
 {
     struct pmm *pmm = *state;
     assert_int_equal(pmm_add(pmm, PG, 10 * PG), MICA_E_OK);
@@ -495,12 +495,35 @@ pmm_free_pages_come_back_before_range_pages(void **state)
     pmm_free(pmm, a);
     pmm_free(pmm, c);
     assert_int_equal(pmm->free_pages, 9);
+    assert_int_equal(pmm->nrange, 2);
     check_pmm(pmm);
-    assert_int_equal(pmm_alloc(pmm), c);
+    pmm_free(pmm, b);
+    assert_int_equal(pmm->nrange, 1);
+    assert_int_equal(pmm->range[0].base, PG);
+    assert_int_equal(pmm->range[0].end, 11 * PG);
+    assert_int_equal(pmm->free_list, 0);
+    check_pmm(pmm);
     assert_int_equal(pmm_alloc(pmm), a);
-    assert_int_equal(pmm_alloc(pmm), 4 * PG);
-    assert_int_equal(pmm->free_pages, 6);
+}
+
+/* With the range table full, a freed page that joins no range waits on the free list,
+ * and is handed out before any range page. */
+static void
+pmm_free_uses_the_free_list_when_the_table_is_full(void **state)
+{
+    struct pmm *pmm = *state;
+    for (unsigned k = 0; k < PMM_MAX_RANGES; k++)
+        assert_int_equal(pmm_add(pmm, (4 * k + 1) * PG, 2 * PG), MICA_E_OK);
+    paddr_t a = pmm_alloc(pmm), b = pmm_alloc(pmm);     /* empties the first range */
+    assert_int_equal(a, PG);
+    assert_int_equal(pmm_add(pmm, 1000 * PG, PG), MICA_E_OK);
+    assert_int_equal(pmm->nrange, PMM_MAX_RANGES);
+    pmm_free(pmm, a);                                   /* b is still allocated: no neighbour */
+    assert_int_equal(pmm->free_list, a);
+    assert_int_equal(pmm->nrange, PMM_MAX_RANGES);
     check_pmm(pmm);
+    assert_int_equal(pmm_alloc(pmm), a);
+    (void)b;
 }
 
 /* Once the ranges are used up, a freed page is still handed out again. */
@@ -521,15 +544,19 @@ pmm_free_after_exhaustion_makes_a_page_available(void **state)
     assert_int_equal(pmm->free_pages, 0);
 }
 
-/* Freed pages live on the free list only: reserve and add leave them alone. */
+/* Pages on the free list are out of the ranges: reserve leaves them alone. */
 static void
 pmm_reserve_does_not_touch_freed_pages(void **state)
 {
     struct pmm *pmm = *state;
-    assert_int_equal(pmm_add(pmm, PG, 4 * PG), MICA_E_OK);
+    for (unsigned k = 0; k < PMM_MAX_RANGES; k++)
+        assert_int_equal(pmm_add(pmm, (4 * k + 1) * PG, 2 * PG), MICA_E_OK);
     paddr_t a = pmm_alloc(pmm);
+    pmm_alloc(pmm);
+    assert_int_equal(pmm_add(pmm, 1000 * PG, PG), MICA_E_OK);
     pmm_free(pmm, a);
-    assert_int_equal(pmm_reserve(pmm, 0, 16 * PG), MICA_E_OK);
+    assert_int_equal(pmm->free_list, a);
+    assert_int_equal(pmm_reserve(pmm, 0, 2000 * PG), MICA_E_OK);
     assert_int_equal(pmm->nrange, 0);
     assert_int_equal(pmm->free_pages, 1);
     check_pmm(pmm);
@@ -574,7 +601,8 @@ main(void)
         T(pmm_reserve_trim_with_full_table_succeeds),
         T(pmm_alloc_returns_lowest_pages_first),
         T(pmm_alloc_gives_distinct_aligned_pages_until_exhausted),
-        T(pmm_free_pages_come_back_before_range_pages),
+        T(pmm_free_merges_pages_back_into_ranges),
+        T(pmm_free_uses_the_free_list_when_the_table_is_full),
         T(pmm_free_after_exhaustion_makes_a_page_available),
         T(pmm_reserve_does_not_touch_freed_pages),
     };

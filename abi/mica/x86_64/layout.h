@@ -15,6 +15,12 @@
 #define MICA_BOOT_STACK_TOP     0x00007fffffff0000UL
 #define MICA_BOOT_STACK_SIZE    0x10000UL
 
+/* The root task's boot information page (read-only) and IPC buffer; boot modules are
+ * mapped read-only from MICA_BOOT_MODULES_VADDR, so boot programs end below it. */
+#define MICA_BOOT_INFO_VADDR    0x00007fffffff1000UL
+#define MICA_BOOT_IPC_VADDR     0x00007fffffff2000UL
+#define MICA_BOOT_MODULES_VADDR 0x0000700000000000UL
+
 /* e_machine of the executables this architecture runs (EM_X86_64). */
 #define MICA_ELF_MACHINE        62
 

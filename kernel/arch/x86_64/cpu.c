@@ -219,3 +219,29 @@ arch_halt(enum halt_reason why)
         outl(exit_port, 0x10 + (uint32_t)why);      /* QEMU exits with 33, 35 or 37 */
     cpu_halt_forever();
 }
+
+/* enum mica_reg order <-> struct arch_regs. */
+#define REG_FIELDS(X) X(RIP, rip) X(RSP, rsp) X(RFLAGS, rflags) X(RAX, rax) X(RBX, rbx) \
+    X(RCX, rcx) X(RDX, rdx) X(RSI, rsi) X(RDI, rdi) X(RBP, rbp) X(R8, r8) X(R9, r9)     \
+    X(R10, r10) X(R11, r11) X(R12, r12) X(R13, r13) X(R14, r14) X(R15, r15)
+
+void
+arch_get_regs(const struct tcb *t, uint64_t regs[])
+{
+#define GET(name, field) regs[MICA_REG_##name] = t->regs.field;
+    REG_FIELDS(GET)
+#undef GET
+}
+
+int
+arch_set_regs(struct tcb *t, const uint64_t regs[])
+{
+    if (regs[MICA_REG_RIP] >= MICA_USER_TOP || regs[MICA_REG_RSP] >= MICA_USER_TOP)
+        return MICA_E_INVALID_ARG;
+#define SET(name, field) t->regs.field = regs[MICA_REG_##name];
+    REG_FIELDS(SET)
+#undef SET
+    t->regs.rflags = (regs[MICA_REG_RFLAGS] & MICA_RFLAGS_USER) | RFLAGS_IF | 0x2;
+    t->regs.vector = 0;         /* leave by iret: every register is the thread's now */
+    return MICA_E_OK;
+}

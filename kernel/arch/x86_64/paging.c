@@ -9,6 +9,7 @@
 #include "pmm.h"
 
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 
 #define ENTRIES         512
 #define PML4_KERNEL     256         /* first kernel-half PML4 slot */
@@ -136,16 +137,32 @@ paging_map_mmio(paddr_t pa)
     return (volatile void *)(va + pa % PAGE_SIZE);
 }
 
+void
+arch_vspace_init(paddr_t root)
+{
+    memcpy(table(root) + PML4_KERNEL, table(kernel_pml4) + PML4_KERNEL,
+           (ENTRIES - PML4_KERNEL) * sizeof(pte_t));
+}
+
 int
 arch_vspace_create(paddr_t *root)
 {
     paddr_t pa = alloc_table();
     if (!pa)
         return MICA_E_NO_MEMORY;
-    memcpy(table(pa) + PML4_KERNEL, table(kernel_pml4) + PML4_KERNEL,
-           (ENTRIES - PML4_KERNEL) * sizeof(pte_t));
+    arch_vspace_init(pa);
     *root = pa;
     return MICA_E_OK;
+}
+
+void
+arch_vspace_release(paddr_t root)
+{
+    struct arch_percpu *a = arch_percpu_self();
+    if (a->cr3 == root) {           /* one CPU for now; SMP will ask the others too */
+        a->cr3 = kernel_pml4;
+        write_cr3(kernel_pml4);
+    }
 }
 
 int

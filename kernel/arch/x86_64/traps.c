@@ -191,12 +191,27 @@ syscall_from_user(void)
     kernel_exit();
 }
 
+int copy_user_bytes(void *dst, const void *src, size_t n);     /* entry.S */
+
+static bool
+user_range(vaddr_t addr, size_t n)
+{
+    vaddr_t end;
+    return !__builtin_add_overflow(addr, n, &end) && end <= MICA_USER_TOP;
+}
+
 int
 arch_copy_from_user(void *dst, vaddr_t usrc, size_t n)
 {
-    extern int copy_user_bytes(void *dst, const void *src, size_t n);
-    vaddr_t end;
-    if (__builtin_add_overflow(usrc, n, &end) || end > MICA_USER_TOP)
+    if (!user_range(usrc, n))
         return MICA_E_FAULT;
     return copy_user_bytes(dst, (const void *)usrc, n) ? MICA_E_FAULT : MICA_E_OK;
+}
+
+int
+arch_copy_to_user(vaddr_t udst, const void *src, size_t n)
+{
+    if (!user_range(udst, n))
+        return MICA_E_FAULT;
+    return copy_user_bytes((void *)udst, src, n) ? MICA_E_FAULT : MICA_E_OK;
 }

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* What the kernel gives the root task: its capabilities and where they are. The page is
+ * mapped read-only in the root task; its address arrives in rdi at the first instruction. */
+#ifndef MICA_BOOTINFO_H
+#define MICA_BOOTINFO_H
+
+#include <stdint.h>
+
+/* Fixed slots of the root task's CNode. */
+enum mica_root_slot {
+    MICA_SLOT_NULL = 0,
+    MICA_SLOT_TCB = 1,          /* the root thread */
+    MICA_SLOT_CNODE = 2,        /* this capability space */
+    MICA_SLOT_VSPACE = 3,       /* the root address space */
+    MICA_SLOT_IRQ_CONTROL = 4,
+    MICA_SLOT_IO_PORTS = 5,     /* every I/O port */
+    MICA_SLOT_FIRST_FREE = 6,   /* then module frames, untyped memory, then free slots */
+};
+
+#define MICA_BOOT_MAX_UNTYPED   64
+#define MICA_BOOT_MAX_MODULES   32
+
+struct mica_boot_untyped {
+    uint64_t paddr;
+    uint8_t size_bits;
+    uint8_t pad[7];
+};
+
+struct mica_boot_module {
+    char name[32];
+    uint64_t vaddr;             /* mapped read-only in the root task here */
+    uint64_t size;              /* bytes */
+    uint64_t first_frame;       /* slot of the frame capability of its first page */
+    uint64_t frames;            /* one capability per 4 KiB page, in consecutive slots */
+};
+
+struct mica_bootinfo {
+    uint64_t cnode_size_bits;   /* the root CNode has 2^cnode_size_bits slots */
+    uint64_t first_free_slot;   /* slots from here to the end are empty */
+    uint64_t ipc_buffer;        /* the root thread's IPC buffer */
+    uint64_t first_untyped;     /* slot of untyped[0]; the others follow */
+    uint64_t untyped_count;
+    uint64_t module_count;
+    struct mica_boot_untyped untyped[MICA_BOOT_MAX_UNTYPED];
+    struct mica_boot_module module[MICA_BOOT_MAX_MODULES];
+};
+_Static_assert(sizeof(struct mica_bootinfo) <= 4096, "boot info fits in a page");
+
+#endif

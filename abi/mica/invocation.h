@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Invocation labels: the method named in the label of a MICA_SYS_CALL on an object's
+ * capability. Arguments are message registers MR0.. (docs/api.md gives each method). */
+#ifndef MICA_INVOCATION_H
+#define MICA_INVOCATION_H
+
+enum mica_invocation {
+    /* CNode: slots of the invoked CNode, sources named by (CNode cptr, index) */
+    MICA_CNODE_COPY = 1,        /* (dest, src_cnode, src, rights) */
+    MICA_CNODE_MINT,            /* (dest, src_cnode, src, rights, badge) */
+    MICA_CNODE_MOVE,            /* (dest, src_cnode, src) */
+    MICA_CNODE_DELETE,          /* (slot) */
+    MICA_CNODE_REVOKE,          /* (slot): delete everything derived from the slot's cap */
+    MICA_CNODE_IDENTIFY,        /* (slot) -> (type, rights, badge, size_bits) */
+
+    /* Untyped memory */
+    MICA_UNTYPED_RETYPE = 16,   /* (type, size_bits, dest_cnode, dest, count) */
+
+    /* Thread control block */
+    MICA_TCB_CONFIGURE = 32,    /* (cspace, vspace, ipc_buffer, fault_ep) */
+    MICA_TCB_READ_REGS,         /* () -> registers in MR0.. (struct mica_regs order) */
+    MICA_TCB_WRITE_REGS,        /* (registers in MR0.., struct mica_regs order) */
+    MICA_TCB_SUSPEND,           /* () */
+    MICA_TCB_RESUME,            /* () */
+    MICA_TCB_SET_PRIORITY,      /* (priority): at most the caller's MCP */
+    MICA_TCB_SET_MCP,           /* (mcp): at most the caller's MCP */
+    MICA_TCB_SET_TLS_BASE,      /* (base) */
+};
+
+#endif

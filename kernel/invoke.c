@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/* MICA_SYS_CALL: find the capability, gather the message registers (the first in CPU
+ * registers, the rest from the caller's IPC buffer), dispatch on the object type, and hand
+ * back the error, the reply's message info and its message registers. */
+#include "invoke.h"
+
+int
+lookup_cap(struct tcb *t, uint64_t cptr, unsigned type, unsigned rights, struct cte **slot)
+{
+    struct cte *s = cnode_slot(&t->ctable.cap, cptr);
+    if (!s || s->cap.type == MICA_OBJ_NULL || (type != MICA_OBJ_NULL && s->cap.type != type))
+        return MICA_E_NO_CAP;
+    if ((s->cap.rights & rights) != rights)
+        return MICA_E_NO_RIGHTS;
+    *slot = s;
+    return MICA_E_OK;
+}
+
+typedef int (*invoke_fn)(struct invocation *inv);
+
+static const invoke_fn methods[MICA_OBJ_TYPE_COUNT] = {
+    [MICA_OBJ_CNODE] = cnode_invoke,
+    [MICA_OBJ_UNTYPED] = untyped_invoke,
+    [MICA_OBJ_TCB] = tcb_invoke,
+};
+
+static int
+decode_and_invoke(struct tcb *t, struct invocation *inv)
+{
+    const struct arch_regs *r = &t->regs;
+    uint64_t info = arch_syscall_arg(r, 1);
+
+    inv->label = mica_msg_label(info);
+    inv->len = mica_msg_length(info);
+    if (inv->len > MICA_MSG_MAX_WORDS)
+        return MICA_E_RANGE;
+    for (unsigned i = 0; i < MICA_MSG_REG_WORDS; i++)
+        inv->mr[i] = arch_syscall_arg(r, 2 + i);
+    if (inv->len > MICA_MSG_REG_WORDS) {
+        if (!t->ipc_buffer)
+            return MICA_E_BAD_STATE;
+        int err = arch_copy_from_user(&inv->mr[MICA_MSG_REG_WORDS],
+                                      t->ipc_buffer + MICA_MSG_REG_WORDS * sizeof(uint64_t),
+                                      (inv->len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+        if (err)
+            return err;
+    }
+    int err = lookup_cap(t, arch_syscall_arg(r, 0), MICA_OBJ_NULL, 0, &inv->slot);
+    if (err)
+        return err;
+    invoke_fn fn = methods[inv->slot->cap.type];
+    return fn ? fn(inv) : MICA_E_BAD_METHOD;
+}
+
+void
+invoke_syscall(struct tcb *t)
+{
+    static struct invocation inv;       /* one CPU for now: per-CPU with SMP */
+    inv = (struct invocation){ .caller = t };
+
+    int err = decode_and_invoke(t, &inv);
+    cte_drain();                        /* finish destroying what the method deleted */
+    if (err) {
+        inv.reply_len = 0;
+        memset(inv.mr, 0, MICA_MSG_REG_WORDS * sizeof(inv.mr[0]));
+    }
+    if (inv.reply_len > MICA_MSG_REG_WORDS && t->ipc_buffer &&
+        arch_copy_to_user(t->ipc_buffer + MICA_MSG_REG_WORDS * sizeof(uint64_t),
+                          &inv.mr[MICA_MSG_REG_WORDS],
+                          (inv.reply_len - MICA_MSG_REG_WORDS) * sizeof(uint64_t)))
+        err = MICA_E_FAULT;
+    arch_set_reply(&t->regs, (uint64_t)err, mica_msginfo(0, inv.reply_len), inv.mr);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The boot tasks' kernel objects and capabilities; the root task's boot information. */
+#ifndef ROOT_H
+#define ROOT_H
+
+#include "bootinfo.h"
+
+/*
+ * Make the thread and CNode of a boot task whose address space (root) is loaded, and
+ * start it. With bi, it is the root task: it also gets the I/O port and IRQ capabilities,
+ * the boot modules, its boot information page and IPC buffer. MICA_E_NO_MEMORY if the
+ * boot allocator runs out (nothing is then left behind).
+ */
+int boot_task_create(const char *name, paddr_t vspace, vaddr_t entry, const struct bootinfo *bi);
+
+/* Give the root task all memory still free, as untyped capabilities. After this the kernel
+ * allocates nothing: every object is made from memory a task holds. */
+void root_give_untyped(void);
+
+#endif

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/* TCB methods: configure, read and write registers, suspend, resume, priorities, thread
+ * pointer. Changing a thread needs write rights on its capability, reading it read rights.
+ * A thread gives priorities only up to its own maximum controlled priority (MCP). */
+#include "invoke.h"
+#include "sched.h"
+
+static struct tcb *
+tcb_of(const struct cte *slot)
+{
+    return phys_to_virt(slot->cap.obj);
+}
+
+/* (cspace, vspace, ipc_buffer, fault_ep): a null cptr clears that reference. */
+static int
+configure(struct invocation *inv, struct tcb *t)
+{
+    struct cte *cspace = NULL, *vspace = NULL, *fault_ep = NULL;
+    int err = MICA_E_OK;
+    if (inv->len < 4)
+        return MICA_E_INVALID_ARG;
+    if (inv->mr[0] && (err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_CNODE, 0, &cspace)))
+        return err;
+    if (inv->mr[1] && (err = lookup_cap(inv->caller, inv->mr[1], MICA_OBJ_VSPACE, 0, &vspace)))
+        return err;
+    if (inv->mr[3] &&
+        (err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_ENDPOINT, 0, &fault_ep)))
+        return err;
+    vaddr_t ipc = inv->mr[2];
+    if (ipc % PAGE_SIZE || ipc >= MICA_USER_TOP)
+        return MICA_E_INVALID_ARG;
+    if (!vspace && t->state == THREAD_RUNNABLE)
+        return MICA_E_BAD_STATE;            /* a running thread needs an address space */
+
+    /* Point of no return. The old references go first: a CNode they free is only queued,
+     * so the new sources stay valid until the invocation ends. */
+    cte_clear(&t->ctable);
+    cte_clear(&t->vtable);
+    cte_clear(&t->fault_ep);
+    if (cspace)
+        cte_derive(&t->ctable, cspace, MICA_RIGHTS_ALL, 0);
+    if (vspace)
+        cte_derive(&t->vtable, vspace, MICA_RIGHTS_ALL, 0);
+    if (fault_ep)
+        cte_derive(&t->fault_ep, fault_ep, MICA_RIGHTS_ALL, 0);
+    t->vspace_root = vspace ? vspace->cap.obj : 0;
+    t->ipc_buffer = ipc;
+    return MICA_E_OK;
+}
+
+static int
+priority(struct invocation *inv, struct tcb *t)
+{
+    if (inv->len < 1)
+        return MICA_E_INVALID_ARG;
+    if (inv->mr[0] > MICA_MAX_PRIO)
+        return MICA_E_RANGE;
+    if (inv->mr[0] > inv->caller->mcp)
+        return MICA_E_NO_RIGHTS;
+    if (inv->label == MICA_TCB_SET_MCP)
+        t->mcp = (uint8_t)inv->mr[0];
+    else
+        sched_set_priority(t, (unsigned)inv->mr[0]);
+    return MICA_E_OK;
+}
+
+int
+tcb_invoke(struct invocation *inv)
+{
+    struct tcb *t = tcb_of(inv->slot);
+    unsigned need = inv->label == MICA_TCB_READ_REGS ? MICA_RIGHT_READ : MICA_RIGHT_WRITE;
+    if ((inv->slot->cap.rights & need) != need)
+        return MICA_E_NO_RIGHTS;
+
+    switch (inv->label) {
+    case MICA_TCB_CONFIGURE:
+        return configure(inv, t);
+    case MICA_TCB_READ_REGS:
+        if (!inv->caller->ipc_buffer)       /* the reply does not fit in registers */
+            return MICA_E_BAD_STATE;
+        arch_get_regs(t, inv->mr);
+        inv->reply_len = MICA_REG_COUNT;
+        return MICA_E_OK;
+    case MICA_TCB_WRITE_REGS:
+        if (inv->len < MICA_REG_COUNT)
+            return MICA_E_INVALID_ARG;
+        return arch_set_regs(t, inv->mr);
+    case MICA_TCB_SUSPEND:
+        thread_suspend(t);
+        return MICA_E_OK;
+    case MICA_TCB_RESUME:
+        if (!t->vspace_root)
+            return MICA_E_BAD_STATE;
+        thread_resume(t);
+        return MICA_E_OK;
+    case MICA_TCB_SET_PRIORITY:
+    case MICA_TCB_SET_MCP:
+        return priority(inv, t);
+    case MICA_TCB_SET_TLS_BASE:
+        if (inv->len < 1)
+            return MICA_E_INVALID_ARG;
+        if (inv->mr[0] >= MICA_USER_TOP)
+            return MICA_E_INVALID_ARG;
+        t->tls_base = inv->mr[0];
+        return MICA_E_OK;
+    default:
+        return MICA_E_BAD_METHOD;
+    }
+}
