@@ -64,7 +64,7 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -fno-stack-protector -fno-pie -fno-pic -fcf-protection=none \
                -Iabi -Ilib -MMD -MP
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
-ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o
+ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o
 USER        := $(BUILD)/user
 
 # compile-user(source, extra flags)
@@ -90,7 +90,7 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin
+GUEST_TESTS := basics survivor spin caps
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

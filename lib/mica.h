@@ -7,9 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mica/bootinfo.h>
+#include <mica/caps.h>
 #include <mica/errors.h>
+#include <mica/invocation.h>
+#include <mica/msg.h>
 #include <mica/syscall.h>
 #include <mica/x86_64/layout.h>
+#include <mica/x86_64/regs.h>
 
 static inline long
 mica_syscall2(long n, long a0, long a1)
@@ -41,6 +46,84 @@ mica_set_tls_base(void *base)
 
 /* Stop the machine (tests and the root task when it is done): 0 for success. */
 _Noreturn void mica_halt(long status);
+
+/*
+ * MICA_SYS_CALL: invoke the object cap with label and len message registers from mr[];
+ * the reply's message registers come back in mr[] (room for MICA_MSG_MAX_WORDS), their
+ * number in *reply_len (may be NULL). Registers past MICA_MSG_REG_WORDS travel through
+ * the IPC buffer, which mica_set_ipc_buffer() names. Returns a mica_error.
+ */
+long mica_invoke(mica_cptr_t cap, uint64_t label, unsigned len, uint64_t mr[],
+                 unsigned *reply_len);
+
+/* The raw call, four message registers in CPU registers and back; *info in and out. */
+static inline long
+mica_call4(mica_cptr_t cap, uint64_t *info, uint64_t mr[4])
+{
+    register uint64_t r10 __asm__("r10") = mr[1];
+    register uint64_t r8 __asm__("r8") = mr[2];
+    register uint64_t r9 __asm__("r9") = mr[3];
+    long ret = MICA_SYS_CALL;
+    __asm__ volatile("syscall"
+                     : "+a"(ret), "+S"(*info), "+d"(mr[0]), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "D"(cap)
+                     : "rcx", "r11", "memory");
+    mr[1] = r10;
+    mr[2] = r8;
+    mr[3] = r9;
+    return ret;
+}
+
+/* A thread's area, reached through FS (the TLS base): musl's thread descriptor first,
+ * then the runtime's per-thread words (the IPC buffer's address). */
+#define MICA_AREA_IPC_WORD  32
+struct mica_thread_area {
+    uintptr_t word[64];
+} __attribute__((aligned(64)));
+
+/* Prepare an area for a new thread whose IPC buffer is ipc; then point the thread's TLS
+ * base at it (mica_tcb_set_tls_base) before it runs. */
+void mica_thread_area_init(struct mica_thread_area *area, struct mica_ipc_buffer *ipc);
+
+/* This thread's IPC buffer, from its thread area (the kernel's copy is set by configure). */
+static inline struct mica_ipc_buffer *
+mica_ipc_buffer(void)
+{
+    struct mica_ipc_buffer *buf;
+    __asm__("mov %%fs:%c1, %0" : "=r"(buf) : "i"(MICA_AREA_IPC_WORD * 8));
+    return buf;
+}
+
+/* The root task's boot information (NULL in other tasks), and the main thread's area. */
+extern const struct mica_bootinfo *mica_bootinfo;
+void *mica_thread_area(void);
+
+/* Object methods (docs/api.md). Each returns a mica_error. */
+long mica_cnode_copy(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src,
+                     unsigned rights);
+long mica_cnode_mint(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src,
+                     unsigned rights, uint64_t badge);
+long mica_cnode_move(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src);
+long mica_cnode_delete(mica_cptr_t cnode, uint64_t slot);
+long mica_cnode_revoke(mica_cptr_t cnode, uint64_t slot);
+
+struct mica_cap_info {
+    uint64_t type, rights, badge, size_bits;
+};
+long mica_cnode_identify(mica_cptr_t cnode, uint64_t slot, struct mica_cap_info *out);
+
+long mica_untyped_retype(mica_cptr_t untyped, unsigned type, unsigned size_bits,
+                         mica_cptr_t dest_cnode, uint64_t dest, uint64_t count);
+
+long mica_tcb_configure(mica_cptr_t tcb, mica_cptr_t cspace, mica_cptr_t vspace,
+                        uint64_t ipc_buffer, mica_cptr_t fault_ep);
+long mica_tcb_read_regs(mica_cptr_t tcb, uint64_t regs[MICA_REG_COUNT]);
+long mica_tcb_write_regs(mica_cptr_t tcb, const uint64_t regs[MICA_REG_COUNT]);
+long mica_tcb_suspend(mica_cptr_t tcb);
+long mica_tcb_resume(mica_cptr_t tcb);
+long mica_tcb_set_priority(mica_cptr_t tcb, uint64_t prio);
+long mica_tcb_set_mcp(mica_cptr_t tcb, uint64_t mcp);
+long mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base);
 
 /* Any length of text to the kernel console, in MICA_DEBUG_WRITE_MAX pieces. */
 long mica_puts(const char *s);

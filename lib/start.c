@@ -11,13 +11,13 @@ int main(void);
 _Noreturn void mica_start(uintptr_t arg);
 
 /*
- * The thread area musl's code reaches through FS: a pointer to itself first, the stack
- * protector's canary at 0x28, errno and the rest of musl's thread descriptor after it,
- * zero. (Full TLS for __thread variables comes with threads in the runtime.)
+ * A thread area is what musl's code reaches through FS: a pointer to itself first, the
+ * stack protector's canary at 0x28, errno and the rest of musl's thread descriptor after
+ * it, zero; and from MICA_AREA_IPC_WORD the runtime's own per-thread data.
+ * (Full TLS for __thread variables comes with threads in the runtime.)
  */
-#define THREAD_AREA_WORDS   64
 #define CANARY_WORD         5
-static uintptr_t thread_area[THREAD_AREA_WORDS] __attribute__((aligned(64)));
+static struct mica_thread_area main_area;
 
 static uintptr_t
 canary(void)
@@ -28,13 +28,34 @@ canary(void)
     return v & ~(uintptr_t)0xff;        /* a zero low byte stops string overflows */
 }
 
+const struct mica_bootinfo *mica_bootinfo;
+
+void *
+mica_thread_area(void)
+{
+    return &main_area;
+}
+
+void
+mica_thread_area_init(struct mica_thread_area *area, struct mica_ipc_buffer *ipc)
+{
+    memset(area, 0, sizeof(*area));
+    area->word[0] = (uintptr_t)area;
+    area->word[CANARY_WORD] = canary();
+    area->word[MICA_AREA_IPC_WORD] = (uintptr_t)ipc;
+}
+
+/* arg: the root task's boot information page, or 0 in other boot tasks. */
 _Noreturn void
 mica_start(uintptr_t arg)
 {
-    (void)arg;
-    thread_area[0] = (uintptr_t)thread_area;
-    thread_area[CANARY_WORD] = canary();
-    if (mica_set_tls_base(thread_area))
+    struct mica_ipc_buffer *ipc = NULL;
+    if (arg) {
+        mica_bootinfo = (const struct mica_bootinfo *)arg;
+        ipc = (struct mica_ipc_buffer *)mica_bootinfo->ipc_buffer;
+    }
+    mica_thread_area_init(&main_area, ipc);
+    if (mica_set_tls_base(&main_area))
         mica_halt(127);
     mica_halt(main());
 }

@@ -56,6 +56,10 @@ def boot_tests(build):
     return [
         BootTest("greeting", modules=["root.elf"], expect=[GREETING], within_seconds=1.0),
         BootTest("syscalls", modules=["basics.elf"], expect=[r"basics: a line through"]),
+        BootTest("capabilities_and_scheduling", modules=["caps.elf"],
+                 expect=[r"boot module 0 'caps' started as the root task",
+                         r"root task holds \d+ KiB of untyped memory",
+                         r"TEST PASS lower_priority_waits"]),
         BootTest("user_faults_stop_only_their_task",
                  modules=["survivor.elf", "spin.elf"] + [f"fault-{f}.elf" for f in FAULTS],
                  expect_any_order=[rf"thread 'fault-{f}' stopped: {rx}"

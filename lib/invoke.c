@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/* Invocation stubs: the message registers past the first four go through the IPC buffer. */
+#include <string.h>
+
+#include "mica.h"
+
+long
+mica_invoke(mica_cptr_t cap, uint64_t label, unsigned len, uint64_t mr[], unsigned *reply_len)
+{
+    struct mica_ipc_buffer *ipc_buffer = mica_ipc_buffer();
+    uint64_t regs[MICA_MSG_REG_WORDS] = { 0 };
+    if (len > MICA_MSG_REG_WORDS && ipc_buffer)
+        memcpy(&ipc_buffer->mr[MICA_MSG_REG_WORDS], &mr[MICA_MSG_REG_WORDS],
+               (len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+    memcpy(regs, mr, (len < MICA_MSG_REG_WORDS ? len : MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+    uint64_t info = mica_msginfo(label, len);
+    long err = mica_call4(cap, &info, regs);
+    unsigned n = mica_msg_length(info);
+    memcpy(mr, regs, sizeof(regs));
+    if (n > MICA_MSG_REG_WORDS && ipc_buffer)
+        memcpy(&mr[MICA_MSG_REG_WORDS], &ipc_buffer->mr[MICA_MSG_REG_WORDS],
+               (n - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+    if (reply_len)
+        *reply_len = n;
+    return err;
+}
+
+#define INVOKE(cap, label, ...)                                                     \
+    ({                                                                              \
+        uint64_t mr_[MICA_MSG_MAX_WORDS] = { __VA_ARGS__ };                         \
+        mica_invoke(cap, label, sizeof((uint64_t[]){ __VA_ARGS__ }) / 8, mr_, NULL); \
+    })
+
+long
+mica_cnode_copy(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src,
+                unsigned rights)
+{
+    return INVOKE(cnode, MICA_CNODE_COPY, dest, src_cnode, src, rights);
+}
+
+long
+mica_cnode_mint(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src,
+                unsigned rights, uint64_t badge)
+{
+    return INVOKE(cnode, MICA_CNODE_MINT, dest, src_cnode, src, rights, badge);
+}
+
+long
+mica_cnode_move(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src)
+{
+    return INVOKE(cnode, MICA_CNODE_MOVE, dest, src_cnode, src);
+}
+
+long
+mica_cnode_delete(mica_cptr_t cnode, uint64_t slot)
+{
+    return INVOKE(cnode, MICA_CNODE_DELETE, slot);
+}
+
+long
+mica_cnode_revoke(mica_cptr_t cnode, uint64_t slot)
+{
+    return INVOKE(cnode, MICA_CNODE_REVOKE, slot);
+}
+
+long
+mica_cnode_identify(mica_cptr_t cnode, uint64_t slot, struct mica_cap_info *out)
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS] = { slot };
+    long err = mica_invoke(cnode, MICA_CNODE_IDENTIFY, 1, mr, NULL);
+    *out = (struct mica_cap_info){ mr[0], mr[1], mr[2], mr[3] };
+    return err;
+}
+
+long
+mica_untyped_retype(mica_cptr_t untyped, unsigned type, unsigned size_bits,
+                    mica_cptr_t dest_cnode, uint64_t dest, uint64_t count)
+{
+    return INVOKE(untyped, MICA_UNTYPED_RETYPE, type, size_bits, dest_cnode, dest, count);
+}
+
+long
+mica_tcb_configure(mica_cptr_t tcb, mica_cptr_t cspace, mica_cptr_t vspace,
+                   uint64_t ipc_buffer_addr, mica_cptr_t fault_ep)
+{
+    return INVOKE(tcb, MICA_TCB_CONFIGURE, cspace, vspace, ipc_buffer_addr, fault_ep);
+}
+
+long
+mica_tcb_read_regs(mica_cptr_t tcb, uint64_t regs[MICA_REG_COUNT])
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS];
+    long err = mica_invoke(tcb, MICA_TCB_READ_REGS, 0, mr, NULL);
+    memcpy(regs, mr, MICA_REG_COUNT * sizeof(uint64_t));
+    return err;
+}
+
+long
+mica_tcb_write_regs(mica_cptr_t tcb, const uint64_t regs[MICA_REG_COUNT])
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS];
+    memcpy(mr, regs, MICA_REG_COUNT * sizeof(uint64_t));
+    return mica_invoke(tcb, MICA_TCB_WRITE_REGS, MICA_REG_COUNT, mr, NULL);
+}
+
+long mica_tcb_suspend(mica_cptr_t tcb) { return INVOKE(tcb, MICA_TCB_SUSPEND); }
+long mica_tcb_resume(mica_cptr_t tcb) { return INVOKE(tcb, MICA_TCB_RESUME); }
+
+long
+mica_tcb_set_priority(mica_cptr_t tcb, uint64_t prio)
+{
+    return INVOKE(tcb, MICA_TCB_SET_PRIORITY, prio);
+}
+
+long
+mica_tcb_set_mcp(mica_cptr_t tcb, uint64_t mcp)
+{
+    return INVOKE(tcb, MICA_TCB_SET_MCP, mcp);
+}
+
+long
+mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base)
+{
+    return INVOKE(tcb, MICA_TCB_SET_TLS_BASE, base);
+}
