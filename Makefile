@@ -158,13 +158,15 @@ debug: all
 HOSTCC      := gcc
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
                -Itests/host/include -Ikernel -Iabi -MMD -MP
-HOST_TESTS  := printf bootinfo pmm elf
+HOST_TESTS  := printf bootinfo pmm elf cspace runqueue
 HOST_BIN    := $(BUILD)/host
 
 $(HOST_BIN)/test_printf: kernel/printf.c
 $(HOST_BIN)/test_bootinfo: kernel/multiboot.c
 $(HOST_BIN)/test_pmm: kernel/pmm.c
 $(HOST_BIN)/test_elf: kernel/elf.c
+$(HOST_BIN)/test_cspace: kernel/cspace.c
+$(HOST_BIN)/test_runqueue: kernel/runqueue.c
 $(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | $(DEPS_OK)
 	$(call msg,HOSTCC,$@)
 	@mkdir -p $(@D)

@@ -117,13 +117,14 @@ loader_start_boot_tasks(const struct bootinfo *bi)
         vaddr_t entry;
         module_name(&bi->mod[i], name, sizeof(name));
         int err = loader_load(&bi->mod[i], &root, &entry, &why);
-        if (!err && (err = boot_task_create(name, root, entry, i == 0 ? bi : NULL))) {
+        if (!err && (err = boot_task_create(i, name, root, entry, bi))) {
             arch_vspace_destroy(root);
             why = mica_strerror(err);
         }
         if (err)
             kprintf("mica: boot module %u '%s' refused: %s\n", i, name, why);
         else
-            kprintf("mica: boot module %u '%s' started%s\n", i, name, i ? "" : " as the root task");
+            kprintf("mica: boot module %u '%s' %s\n", i, name,
+                    i ? "loaded, suspended" : "started as the root task");
     }
 }

@@ -3,8 +3,10 @@
  * thread and CNode from the boot allocator; the root task (module 0) also gets every boot
  * module, the I/O ports and the IRQ lines, and finally all remaining memory as untyped
  * capabilities (DESIGN.md, "User level"). Its boot information page says which slot holds
- * what (abi/mica/bootinfo.h). Other boot tasks get only their own thread, CNode and address
- * space, until the root task starts them itself (that needs frame mapping, issue 7). */
+ * what (abi/mica/bootinfo.h). The kernel also loads the other modules into tasks of their
+ * own, with nothing but their own thread, CNode and address space, suspended: the root
+ * task, holding their capabilities, gives them what they need and resumes them. (Once it
+ * can map frames, the root task will build them from the modules itself.) */
 #include "loader.h"
 #include "object.h"
 #include "pmm.h"
@@ -89,9 +91,27 @@ root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootin
     return MICA_E_OK;
 }
 
-int
-boot_task_create(const char *name, paddr_t vspace, vaddr_t entry, const struct bootinfo *bi)
+/* The root task gets copies of a boot task's capabilities, to set it up and resume it. */
+static void
+give_task(unsigned i, struct cte *cnode)
 {
+    struct mica_boot_module *m = &root.info->module[i];
+    if (i >= MICA_BOOT_MAX_MODULES || (root.next_slot + 3) >> ROOT_CNODE_BITS)
+        return;
+    m->tcb = root.next_slot++;
+    m->cnode = root.next_slot++;
+    m->vspace = root.next_slot++;
+    cte_derive(&root.cnode[m->tcb], &cnode[MICA_SLOT_TCB], MICA_RIGHTS_ALL, 0);
+    cte_derive(&root.cnode[m->cnode], &cnode[MICA_SLOT_CNODE], MICA_RIGHTS_ALL, 0);
+    cte_derive(&root.cnode[m->vspace], &cnode[MICA_SLOT_VSPACE], MICA_RIGHTS_ALL, 0);
+    root.info->first_free_slot = root.next_slot;
+}
+
+int
+boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
+                 const struct bootinfo *boot)
+{
+    const struct bootinfo *bi = i == 0 ? boot : NULL;
     unsigned cbits = bi ? ROOT_CNODE_BITS : TASK_CNODE_BITS;
     paddr_t cn = pmm_alloc_block(&kernel_pmm, cbits + MICA_CNODE_SLOT_BITS);
     paddr_t tp = pmm_alloc_block(&kernel_pmm, MICA_TCB_BITS);
@@ -120,7 +140,10 @@ boot_task_create(const char *name, paddr_t vspace, vaddr_t entry, const struct b
         if (err)
             return err;
     }
-    thread_resume(t);
+    if (root.cnode && !bi)
+        give_task(i, cnode);            /* the root task starts it */
+    else
+        thread_resume(t);               /* the root task, or a task nobody can start */
     return MICA_E_OK;
 }
 

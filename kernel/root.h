@@ -6,12 +6,14 @@
 #include "bootinfo.h"
 
 /*
- * Make the thread and CNode of a boot task whose address space (root) is loaded, and
- * start it. With bi, it is the root task: it also gets the I/O port and IRQ capabilities,
- * the boot modules, its boot information page and IPC buffer. MICA_E_NO_MEMORY if the
- * boot allocator runs out (nothing is then left behind).
+ * Make the thread and CNode of boot module i, whose address space (vspace) is loaded.
+ * Module 0 is the root task: it also gets the I/O port and IRQ capabilities, the boot
+ * modules, its boot information page and IPC buffer, and it starts at once. The others
+ * start suspended, the root task holding their TCB, CNode and VSpace capabilities.
+ * MICA_E_NO_MEMORY if the boot allocator runs out.
  */
-int boot_task_create(const char *name, paddr_t vspace, vaddr_t entry, const struct bootinfo *bi);
+int boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
+                     const struct bootinfo *bi);
 
 /* Give the root task all memory still free, as untyped capabilities. After this the kernel
  * allocates nothing: every object is made from memory a task holds. */

@@ -65,9 +65,12 @@ def boot_tests(build):
                  expect_any_order=[rf"thread 'fault-{f}' stopped: {rx}"
                                    for f, rx in FAULTS.items()],
                  expect=[r"TEST PASS survivor_runs_after_other_tasks_fault"]),
-        BootTest("malformed_elf_refused", modules=["bad/*.elf", "root.elf"],
-                 expect=bad_elf_expectations(build)
-                 + [r"boot module \d+ 'root' started", GREETING]),
+        BootTest("malformed_elf_refused", modules=["root.elf", "bad/*.elf"],
+                 expect=[r"boot module 0 'root' started as the root task"]
+                 + bad_elf_expectations(build) + [GREETING]),
+        BootTest("malformed_root_task_refused", modules=["bad/bad-overlap.elf", "root.elf"],
+                 expect=[r"boot module 0 'bad-overlap' refused: two segments overlap",
+                         r"boot module 1 'root' loaded", GREETING]),
         BootTest("kernel_page_fault_panics", cmdline=["selftest=pagefault"], reason="panic",
                  expect=[r"PANIC: page fault \(#PF\) in kernel mode at ffff8fffdead0000 "
                          r"\(write, not present\), vector 14, error code 0x2"] + PANIC_LINES[1:],

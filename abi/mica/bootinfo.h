@@ -17,7 +17,7 @@ enum mica_root_slot {
     MICA_SLOT_FIRST_FREE = 6,   /* then module frames, untyped memory, then free slots */
 };
 
-#define MICA_BOOT_MAX_UNTYPED   64
+#define MICA_BOOT_MAX_UNTYPED   48
 #define MICA_BOOT_MAX_MODULES   32
 
 struct mica_boot_untyped {
@@ -32,6 +32,9 @@ struct mica_boot_module {
     uint64_t size;              /* bytes */
     uint64_t first_frame;       /* slot of the frame capability of its first page */
     uint64_t frames;            /* one capability per 4 KiB page, in consecutive slots */
+    uint64_t tcb;               /* modules 1..: slots of the task the kernel made of it, */
+    uint64_t cnode;             /* suspended, for the root task to set up and resume */
+    uint64_t vspace;            /* (0: not started, e.g. not a valid executable) */
 };
 
 struct mica_bootinfo {

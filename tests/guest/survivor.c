@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Runs beside faulting and spinning tasks: it must keep running after they fault, get the CPU
- * back from a task that never yields, and find its registers and FPU state as it left them. */
+/* The root task of a boot beside faulting and spinning tasks: it starts them, and must keep
+ * running after they fault, get the CPU back from a task that never yields, and find its
+ * registers and FPU state as it left them. */
 #include "test.h"
 
 #define ROUNDS  20
@@ -8,7 +9,10 @@
 int
 main(void)
 {
-    bool fpu_ok = true, regs_ok = true;
+    bool fpu_ok = true, regs_ok = true, started = mica_bootinfo != NULL;
+    for (unsigned i = 1; started && i < mica_bootinfo->module_count; i++)
+        started = mica_bootinfo->module[i].tcb && !mica_tcb_resume(mica_bootinfo->module[i].tcb);
+    EXPECT("root_task_starts_the_other_modules", started, "a module could not be resumed");
     for (unsigned i = 0; i < ROUNDS; i++) {
         uint64_t want = 0x1000 + i, xmm, r12;
         /* Hold a value in xmm0 and r12 across a yield, so a spinning neighbour runs between. */
