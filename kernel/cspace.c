@@ -91,9 +91,7 @@ cte_derive(struct cte *dest, struct cte *src, unsigned rights, uint64_t badge)
 void
 cte_move(struct cte *dest, struct cte *src)
 {
-    assert(dest->cap.type == MICA_OBJ_NULL && src->cap.type != MICA_OBJ_NULL);
-    if (dest == src)
-        return;
+    assert(dest != src && dest->cap.type == MICA_OBJ_NULL && src->cap.type != MICA_OBJ_NULL);
     *dest = *src;
     if (dest->prev)
         dest->prev->next = dest;
@@ -179,14 +177,16 @@ cte_drain(void)
 void
 cte_revoke(struct cte *slot)
 {
-    /* Always delete a leaf, so no deletion has children to rehome. If slot itself goes
-     * (it lived in a CNode destroyed on the way), memset clears its child link too. */
+    /* Always delete a leaf, so no deletion has children to rehome. CNodes freed on the
+     * way are emptied only at the end: slot may live in one of them (an untyped cap kept
+     * in a CNode made from it), and must stay until all below it is gone. */
     while (slot->first_child) {
         struct cte *leaf = slot->first_child;
         while (leaf->first_child)
             leaf = leaf->first_child;
-        cte_delete(leaf);
+        delete_one(leaf);
     }
+    cte_drain();
 }
 
 void

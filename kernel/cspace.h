@@ -47,11 +47,13 @@ void cte_insert(struct cte *dest, const struct cap *cap, struct cte *parent);
  * and src has none): a child of src. MICA_E_INVALID_ARG if src cannot be copied so. */
 int cte_derive(struct cte *dest, struct cte *src, unsigned rights, uint64_t badge);
 
-/* Move the capability in src (with its place in the tree) to the empty slot dest. */
+/* Move the capability in src (with its place in the tree) to the empty slot dest != src. */
 void cte_move(struct cte *dest, struct cte *src);
 
 /* Empty the slot; its children take its place under its parent (the first child adopting
- * the others). If it held the last capability to its object, the object is destroyed. */
+ * the others). If it held the last capability to its object (cte_is_final), the object
+ * is destroyed. An untyped capability with children is never the last: objects made from
+ * it live on, children of its parent. */
 void cte_delete(struct cte *slot);
 
 /* cte_delete for object destructors: a CNode this frees is queued for the cte_delete()

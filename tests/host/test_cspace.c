@@ -1130,9 +1130,9 @@ cte_revoke_of_an_untyped_inside_its_own_cnode_destroys_everything(void **state)
 }
 
 /*
- * As above, but the CNode's cap is the first child, so the revoked slot goes first, while the
- * endpoint's cap is still under it. Whatever revoke then does with the endpoint, the tree
- * stays whole, the slot is empty, and an object is destroyed only with its last cap.
+ * As above, but the CNode's cap is the first child: its deletion frees the CNode holding the
+ * revoked slot while the endpoint's cap is still under it. Revoke must still delete every
+ * descendant before the CNode is emptied (a regression: the endpoint used to survive).
  */
 static void
 cte_revoke_that_destroys_its_own_slot_leaves_a_consistent_tree(void **state)
@@ -1147,9 +1147,9 @@ cte_revoke_that_destroys_its_own_slot_leaves_a_consistent_tree(void **state)
     cte_revoke(us);
     check_all();
     assert_true(is_empty(us));
-    assert_true(is_empty(S(1)));
-    assert_int_equal(times_destroyed(&e), is_empty(S(2)) ? 1 : 0);
-    assert_int_equal(times_destroyed(&u), 0);           /* it still had a child when deleted */
+    assert_true(is_empty(S(1)) && is_empty(S(2)));
+    assert_int_equal(times_destroyed(&e), 1);
+    assert_int_equal(times_destroyed(&u), 1);           /* childless when its CNode went */
 }
 
 /* ---- CNode destruction ---------------------------------------------------------------- */
