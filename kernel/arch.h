@@ -44,6 +44,10 @@ void arch_vspace_destroy(paddr_t root);
 
 /* Threads: registers for a first entry to user mode at entry, with stack sp and argument arg. */
 void arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg);
+/* Forget what this CPU has loaded of t (its thread pointer): t's TLS base changed, or t is
+ * being destroyed and its memory may hold another thread soon. */
+void arch_thread_forget(struct tcb *t);
+
 /* Leave the kernel into thread t; the kernel stack is abandoned. */
 noreturn void arch_enter_user(struct tcb *t);
 /* Wait for an interrupt on an empty kernel stack. */

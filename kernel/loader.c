@@ -33,7 +33,7 @@ module_name(const struct boot_module *m, char *name, size_t size)
         strlcpy(name, "module", size);
 }
 
-/* The page at va in root, allocated and zeroed on first use, with at least the rights prot. */
+/* The page at va in root, allocated and zeroed on first use, mapped with the rights prot. */
 static int
 segment_page(paddr_t root, vaddr_t va, unsigned prot, uint8_t **page)
 {
@@ -53,10 +53,21 @@ segment_page(paddr_t root, vaddr_t va, unsigned prot, uint8_t **page)
     return MICA_E_OK;
 }
 
+/* The rights of the page at va: those of every segment on it (linkers may share a page
+ * between segments). */
 static unsigned
-segment_prot(const struct elf64_phdr *ph)
+page_prot(const uint8_t *image, vaddr_t va)
 {
-    return VM_READ | (ph->flags & ELF_PF_W ? VM_WRITE : 0) | (ph->flags & ELF_PF_X ? VM_EXEC : 0);
+    const struct elf64_ehdr *eh = (const void *)image;
+    unsigned prot = VM_READ;
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        const struct elf64_phdr *ph = elf_phdr(image, i);
+        if (ph->type != ELF_PT_LOAD || !ph->memsz || ph->vaddr >= va + PAGE_SIZE ||
+            ph->vaddr + ph->memsz <= va)
+            continue;
+        prot |= (ph->flags & ELF_PF_W ? VM_WRITE : 0) | (ph->flags & ELF_PF_X ? VM_EXEC : 0);
+    }
+    return prot;
 }
 
 static int
@@ -65,7 +76,7 @@ load_segment(paddr_t root, const uint8_t *image, const struct elf64_phdr *ph)
     vaddr_t file_end = ph->vaddr + ph->filesz;
     for (vaddr_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
         uint8_t *page;
-        int err = segment_page(root, va, segment_prot(ph), &page);
+        int err = segment_page(root, va, page_prot(image, va), &page);
         if (err)
             return err;
         vaddr_t from = MAX(va, ph->vaddr), to = MIN(va + PAGE_SIZE, file_end);

@@ -26,6 +26,8 @@ memory_init(const struct bootinfo *bi)
         if (bi->mem[i].type == MEM_AVAILABLE && pmm_add(pmm, bi->mem[i].base, bi->mem[i].len))
             kprintf("mica: memory map too fragmented, ignoring %#lx+%#lx\n",
                     bi->mem[i].base, bi->mem[i].len);
+    if (pmm_reserve(pmm, PHYSMAP_MAX, ~0UL - PHYSMAP_MAX))
+        panic("memory map too fragmented");     /* beyond the physmap: not used */
     /* Nothing is allocated yet, so a reservation can only fail on a full range table.
      * Firmware maps may overlap: whatever any entry calls reserved stays reserved. */
     int err = pmm_reserve(pmm, 0, LOW_MEMORY_END);

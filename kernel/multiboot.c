@@ -178,7 +178,7 @@ parse_mb1(struct bootinfo *bi, paddr_t addr, phys_reader_fn read)
             if (esize < sizeof(struct mb1_mmap_entry) - 4)
                 return MICA_E_INVALID_ARG;
             add_region(bi, rd64(map + off + 4), rd64(map + off + 12), rd32(map + off + 20));
-            off += esize + 4;
+            off += (uint64_t)esize + 4;     /* 64-bit: a huge size cannot wrap to 0 */
         }
     }
     if (info->flags & MB1_FLAG_MODS) {

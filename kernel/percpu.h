@@ -9,7 +9,7 @@
 
 struct tcb;
 
-#define MAX_CPUS    16
+#define MAX_CPUS    8
 
 struct percpu {
     struct arch_percpu arch;    /* first: entry code finds its fields at fixed offsets */

@@ -79,7 +79,10 @@ root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootin
     root.info = phys_to_virt(info);
     root.info->cnode_size_bits = ROOT_CNODE_BITS;
     root.info->ipc_buffer = MICA_BOOT_IPC_VADDR;
-    root.next_slot = MICA_SLOT_FIRST_FREE;
+    /* Untyped memory is handed out last but gets the first slots, so that no number of
+     * module pages can crowd it out of the CNode. */
+    root.info->first_untyped = MICA_SLOT_FIRST_FREE;
+    root.next_slot = MICA_SLOT_FIRST_FREE + MICA_BOOT_MAX_UNTYPED;
 
     give(cnode, MICA_SLOT_IRQ_CONTROL,
          &(struct cap){ .type = MICA_OBJ_IRQ_CONTROL, .rights = MICA_RIGHTS_ALL });
@@ -131,7 +134,6 @@ boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
     thread_init(t, name);
     cte_derive(&t->ctable, &cnode[MICA_SLOT_CNODE], MICA_RIGHTS_ALL, 0);
     cte_derive(&t->vtable, &cnode[MICA_SLOT_VSPACE], MICA_RIGHTS_ALL, 0);
-    t->vspace_root = vspace;
     t->prio = MICA_BOOT_PRIO;
     t->mcp = bi ? MICA_MAX_PRIO : MICA_BOOT_PRIO;
     arch_thread_init(t, entry, MICA_BOOT_STACK_TOP, bi ? MICA_BOOT_INFO_VADDR : 0);
@@ -154,9 +156,7 @@ root_give_untyped(void)
     struct pmm *pmm = &kernel_pmm;
     if (!info)
         return;
-    info->first_untyped = root.next_slot;
-    while (pmm->nrange && info->untyped_count < MICA_BOOT_MAX_UNTYPED &&
-           !(root.next_slot >> ROOT_CNODE_BITS)) {
+    while (pmm->nrange && info->untyped_count < MICA_BOOT_MAX_UNTYPED) {
         /* The largest block at the start of the first range that is aligned to its size. */
         paddr_t base = pmm->range[0].base;
         uint64_t len = pmm->range[0].end - base;
@@ -165,11 +165,10 @@ root_give_untyped(void)
         pmm_reserve(pmm, base, 1UL << bits);            /* shrinks the range: never fails */
         struct cap ut = { .type = MICA_OBJ_UNTYPED, .rights = MICA_RIGHTS_ALL,
                           .size_bits = (uint8_t)bits, .obj = base };
-        give(root.cnode, root.next_slot++, &ut);
+        give(root.cnode, info->first_untyped + info->untyped_count, &ut);
         info->untyped[info->untyped_count++] = (struct mica_boot_untyped){
             .paddr = base, .size_bits = (uint8_t)bits };
     }
-    info->first_free_slot = root.next_slot;
     uint64_t total = 0;
     for (unsigned i = 0; i < info->untyped_count; i++)
         total += 1UL << info->untyped[i].size_bits;

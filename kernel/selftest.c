@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* Deliberate kernel faults, chosen with selftest=<name> on the kernel command line, so the
- * boot tests can check that each one stops the machine with a readable panic. */
+/* Deliberate kernel faults, chosen with selftest=<name> on the kernel command line
+ * (pagefault, ud, divide, assert, stack), so the boot tests can check that each one stops
+ * the machine with a readable panic. */
 #include "kernel.h"
 
 static volatile uint64_t zero;
+
+/* Recurse until the kernel stack runs into its guard page. */
+static __attribute__((noinline)) uint64_t
+overflow(uint64_t depth)
+{
+    volatile uint8_t frame[512];
+    frame[0] = (uint8_t)depth;
+    return zero == 7 ? depth : overflow(depth + 1) + frame[0];     /* zero is never 7 */
+}
 
 void
 selftest_run(const char *name)
@@ -17,5 +27,7 @@ selftest_run(const char *name)
         __asm__ volatile("divq %1" : : "a"(1UL), "r"(zero), "d"(0UL));
     else if (!strncmp(name, "assert", 7))
         assert(zero == 1);
+    else if (!strncmp(name, "stack", 6))
+        zero = overflow(0);
     kprintf("mica: selftest %s: nothing happened\n", name);
 }

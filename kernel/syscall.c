@@ -51,6 +51,7 @@ sys_set_tls_base(struct tcb *t, const struct arch_regs *r)
     if (base >= MICA_USER_TOP)
         return MICA_E_INVALID_ARG;
     t->tls_base = base;
+    arch_thread_forget(t);
     return MICA_E_OK;
 }
 

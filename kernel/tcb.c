@@ -43,7 +43,6 @@ configure(struct invocation *inv, struct tcb *t)
         cte_derive(&t->vtable, vspace, MICA_RIGHTS_ALL, 0);
     if (fault_ep)
         cte_derive(&t->fault_ep, fault_ep, MICA_RIGHTS_ALL, 0);
-    t->vspace_root = vspace ? vspace->cap.obj : 0;
     t->ipc_buffer = ipc;
     return MICA_E_OK;
 }
@@ -89,7 +88,7 @@ tcb_invoke(struct invocation *inv)
         thread_suspend(t);
         return MICA_E_OK;
     case MICA_TCB_RESUME:
-        if (!t->vspace_root)
+        if (!thread_has_vspace(t))
             return MICA_E_BAD_STATE;
         thread_resume(t);
         return MICA_E_OK;
@@ -102,6 +101,7 @@ tcb_invoke(struct invocation *inv)
         if (inv->mr[0] >= MICA_USER_TOP)
             return MICA_E_INVALID_ARG;
         t->tls_base = inv->mr[0];
+        arch_thread_forget(t);
         return MICA_E_OK;
     default:
         return MICA_E_BAD_METHOD;

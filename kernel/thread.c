@@ -40,10 +40,10 @@ thread_destroy(struct tcb *t)
     thread_suspend(t);
     if (cpu->fpu_owner == t)        /* its memory may become another object: never save there */
         cpu->fpu_owner = NULL;
+    arch_thread_forget(t);
     cte_clear(&t->ctable);
     cte_clear(&t->vtable);
     cte_clear(&t->fault_ep);
-    t->vspace_root = 0;
 }
 
 static const char *const fault_names[] = {
@@ -73,7 +73,12 @@ thread_fault(struct tcb *t, const struct fault *f)
 noreturn void
 kernel_exit(void)
 {
-    struct tcb *t = sched_choose();
+    struct tcb *t;
+    while ((t = sched_choose()) && !thread_has_vspace(t)) {
+        /* Its address space was deleted (revoked) under it: it cannot run. */
+        kprintf("mica: thread '%s' stopped: its address space is gone\n", t->name);
+        t->state = THREAD_STOPPED;
+    }
     if (t)
         arch_enter_user(t);
     arch_idle();

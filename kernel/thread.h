@@ -13,24 +13,10 @@ enum thread_state {
     THREAD_INACTIVE,        /* new or suspended: runs only after resume */
     THREAD_RUNNABLE,        /* running, or on a run queue */
     THREAD_STOPPED,         /* stopped after a fault nobody handles; resume restarts it */
-};
-
-/* A thread control block: one 4 KiB object, retyped from untyped memory (or made at boot). */
-struct tcb {
-    struct arch_regs regs;      /* written by entry code on every kernel entry */
-    struct arch_fpu fpu;        /* saved when another thread takes the FPU */
-    vaddr_t tls_base;           /* the user thread pointer (FS base on x86_64) */
-    paddr_t vspace_root;        /* page-table root of vtable's address space; 0: none */
-    vaddr_t ipc_buffer;         /* user address of its IPC buffer page; 0: none */
-    struct cte ctable;          /* its capability space: a copy of a CNode capability */
-    struct cte vtable;          /* its address space: a copy of a VSpace capability */
-    struct cte fault_ep;        /* where its faults go: a copy of an endpoint capability */
-    struct rq_link rq;          /* run-queue link; owned by sched.c */
-    enum thread_state state;
-    uint8_t prio;               /* scheduling priority, 0..255 */
-    uint8_t mcp;                /* maximum controlled priority: the most it may give */
-    uint8_t slice;              /* timer ticks left in its time slice */
-    char name[32];
+    THREAD_BLOCKED_SEND,    /* queued on an endpoint with a message (blocked_on) */
+    THREAD_BLOCKED_RECV,    /* queued on an endpoint for a message (blocked_on) */
+    THREAD_BLOCKED_REPLY,   /* its call was received: waiting for replier's reply */
+    THREAD_BLOCKED_NTFN,    /* queued on a notification (blocked_on) */
 };
 
 /* How a user thread faulted, in arch-neutral terms, for the fault handler (or the log). */
@@ -41,9 +27,10 @@ enum fault_kind {
     FAULT_DIVIDE,
     FAULT_BREAKPOINT,
     FAULT_OTHER,
+    FAULT_SYSCALL,          /* a system call redirected to the fault handler */
 };
 
-#define FAULT_PAGE_WRITE    (1u << 0)   /* page fault flags */
+#define FAULT_PAGE_WRITE    (1u << 0)   /* page fault flags (the ABI's MICA_FAULT_FLAG_*) */
 #define FAULT_PAGE_PRESENT  (1u << 1)   /* a protection fault on a present page */
 #define FAULT_PAGE_EXEC     (1u << 2)
 
@@ -55,6 +42,50 @@ struct fault {
     vaddr_t addr;           /* faulting data address (page faults) */
     vaddr_t ip;
 };
+
+struct mica_ipc_buffer;
+struct notification;
+
+/* A FIFO of threads blocked on one object, linked through their ipc_next/ipc_prev. */
+struct tcb_queue {
+    struct tcb *head, *tail;
+};
+
+/* A thread control block: one 4 KiB object, retyped from untyped memory (or made at boot). */
+struct tcb {
+    struct arch_regs regs;      /* written by entry code on every kernel entry */
+    struct arch_fpu fpu;        /* saved when another thread takes the FPU */
+    vaddr_t tls_base;           /* the user thread pointer (FS base on x86_64) */
+    vaddr_t ipc_buffer;         /* user address of its IPC buffer page; 0: none */
+    struct mica_ipc_buffer *ipc_kva;    /* the same page through the physmap; NULL: none */
+    struct cte ctable;          /* its capability space: a copy of a CNode capability */
+    struct cte vtable;          /* its address space: a copy of a VSpace capability. Never
+                                 * cached elsewhere: revoke can empty this slot any time */
+    struct cte fault_ep;        /* where its faults go: a copy of an endpoint capability */
+    struct rq_link rq;          /* run-queue link; owned by sched.c */
+
+    /* IPC state, owned by ipc.c. */
+    void *blocked_on;           /* the endpoint or notification it is queued on */
+    struct tcb *ipc_next, *ipc_prev;
+    uint64_t ipc_badge;         /* a blocked sender: the badge of the capability it used */
+    bool ipc_call;              /* a blocked sender: it wants a reply */
+    bool ipc_grant;             /* a blocked sender: its capability may pass capabilities */
+    bool fault_pending;         /* its message is the fault below, not its registers */
+    struct fault fault;
+    struct tcb *reply_to;       /* the caller this thread owes a reply */
+    struct tcb *replier;        /* (a caller) the thread that owes it the reply */
+    struct notification *bound; /* its bound notification, or NULL */
+    uint64_t deadline;          /* timer tick its blocking operation times out at; 0: never */
+    struct tcb *timeout_next, *timeout_prev;
+    uint32_t flags;             /* MICA_TCB_FLAG_* */
+
+    enum thread_state state;
+    uint8_t prio;               /* scheduling priority, 0..255 */
+    uint8_t mcp;                /* maximum controlled priority: the most it may give */
+    uint8_t slice;              /* timer ticks left in its time slice */
+    char name[32];
+};
+
 
 /* Make a new, inactive thread in the zeroed TCB memory at t. */
 void thread_init(struct tcb *t, const char *name);
@@ -74,5 +105,12 @@ void syscall_dispatch(struct tcb *t);
 
 /* Leave the kernel: to the thread the scheduler picks, or to idle. */
 noreturn void kernel_exit(void);
+
+/* Whether t has an address space to run in. */
+static inline bool
+thread_has_vspace(const struct tcb *t)
+{
+    return t->vtable.cap.type == MICA_OBJ_VSPACE;
+}
 
 #endif

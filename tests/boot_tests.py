@@ -84,10 +84,13 @@ def boot_tests(build):
         BootTest("kernel_assertion_panics", cmdline=["selftest=assert"], reason="panic",
                  expect=[r"PANIC: assertion failed: zero == 1 \(kernel/selftest\.c"]
                  + PANIC_LINES[3:], forbid=[], trace_through=["selftest_run", "kmain"]),
+        BootTest("kernel_stack_overflow_panics", cmdline=["selftest=stack"], reason="panic",
+                 expect=[r"PANIC: double fault \(#DF\) in kernel mode"] + PANIC_LINES[1:2],
+                 forbid=[]),
         BootTest("grub_iso_multiboot2", cdrom="mica-test.iso",
                  expect=[r"command line 'debugexit'", r"boot module 0 'root' started", GREETING]),
-        BootTest("large_memory_5g", modules=["basics.elf"], qemu_extra=["-m", "5G"],
-                 expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
+        BootTest("large_memory_5g", modules=["caps.elf"], qemu_extra=["-m", "5G"],
+                 expect=[r"KiB free", r"TEST PASS objects_in_high_memory_work"]),
         BootTest("small_memory_32m", modules=["basics.elf"], qemu_extra=["-m", "32M"],
                  expect=[r"KiB free", r"TEST PASS syscall_preserves_registers"]),
     ]

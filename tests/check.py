@@ -34,7 +34,11 @@ def run_host_tests(build):
         report("host_tests_built", False, f"no test binaries in {build}/host")
     for binary in binaries:
         suite = os.path.basename(binary)[len("test_"):]
-        proc = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=120)
+        try:
+            proc = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            report(f"host.{suite}.exit", False, "timed out after 120 s")
+            continue
         seen = 0
         for line in proc.stdout.splitlines():
             m = re.match(r"(not ok|ok) \d+ - (\S+)", line)

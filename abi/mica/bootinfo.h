@@ -14,7 +14,8 @@ enum mica_root_slot {
     MICA_SLOT_VSPACE = 3,       /* the root address space */
     MICA_SLOT_IRQ_CONTROL = 4,
     MICA_SLOT_IO_PORTS = 5,     /* every I/O port */
-    MICA_SLOT_FIRST_FREE = 6,   /* then module frames, untyped memory, then free slots */
+    MICA_SLOT_FIRST_FREE = 6,   /* then untyped memory (MICA_BOOT_MAX_UNTYPED slots, some
+                                 * maybe empty), module frames, boot tasks, free slots */
 };
 
 #define MICA_BOOT_MAX_UNTYPED   48

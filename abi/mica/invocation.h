@@ -25,6 +25,13 @@ enum mica_invocation {
     MICA_TCB_SET_PRIORITY,      /* (priority): at most the caller's MCP */
     MICA_TCB_SET_MCP,           /* (mcp): at most the caller's MCP */
     MICA_TCB_SET_TLS_BASE,      /* (base) */
+    MICA_TCB_SET_IPC_BUFFER,    /* (address): a mapped, page-aligned page of its space */
+    MICA_TCB_BIND_NOTIFICATION, /* (notification cptr, or 0 to unbind) */
+    MICA_TCB_SET_FLAGS,         /* (MICA_TCB_FLAG_*) */
 };
+
+/* TCB flags. REDIRECT_SYSCALLS: the thread's syscall instructions are not Mica calls but
+ * faults (MICA_FAULT_SYSCALL) to its fault endpoint: the basis of OS personalities. */
+#define MICA_TCB_FLAG_REDIRECT_SYSCALLS  (1u << 0)
 
 #endif

@@ -65,6 +65,14 @@ tls_base_checks(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(after));
     EXPECT("tls_base_unchanged_after_refusal", after == mine, "%#lx became %#lx",
            (unsigned long)mine, (unsigned long)after);
+
+    /* Loading a selector into FS zeroes its base behind the kernel's back; setting the
+     * same thread pointer again must still restore it. */
+    __asm__ volatile("mov %0, %%fs" : : "r"(0x23));
+    long err = mica_set_tls_base((void *)mine);
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(after));
+    EXPECT("tls_base_restored_after_fs_reload", !err && after == mine, "%%fs:0 is %#lx",
+           (unsigned long)after);
 }
 
 /* Every register but rax (the result) and rcx/r11 (used by the instruction) survives. */

@@ -454,6 +454,46 @@ thread_object_checks(void)
     EXPECT_ERR("read_regs_needs_read_right", mica_tcb_read_regs(ro, regs), MICA_E_NO_RIGHTS);
 }
 
+/* An address space revoked under a thread: the thread must never run on its old root. */
+static void
+revoked_vspace_stops_thread(void)
+{
+    mica_cptr_t ua = untyped(12), ub = untyped(12);
+    uint64_t vs = slot(), tcb = slot(), cn = slot();
+    long err = mica_untyped_retype(ua, MICA_OBJ_VSPACE, 0, CNODE, vs, 1);
+    if (!err)
+        err = mica_untyped_retype(ub, MICA_OBJ_TCB, 0, CNODE, tcb, 1);
+    if (!err)
+        err = mica_tcb_configure(tcb, CNODE, vs, 0, 0);
+    EXPECT_ERR("thread_in_new_vspace", err, MICA_E_OK);
+    mica_cnode_revoke(CNODE, ua);               /* the VSpace and the TCB's copy of it go */
+    EXPECT_ERR("vspace_page_reused", mica_untyped_retype(ua, MICA_OBJ_CNODE, 6, CNODE, cn, 1),
+               MICA_E_OK);
+    mica_tcb_set_priority(tcb, MICA_MAX_PRIO);
+    EXPECT_ERR("resume_after_vspace_revoked_refused", mica_tcb_resume(tcb), MICA_E_BAD_STATE);
+}
+
+/* Objects in the highest memory (above 4 GiB on a big machine) work like any other. */
+static void
+high_memory(void)
+{
+    unsigned hi = 0;
+    for (unsigned i = 1; i < bi->untyped_count; i++)
+        if (bi->untyped[i].paddr > bi->untyped[hi].paddr)
+            hi = i;
+    uint64_t cn = slot(), ut = bi->first_untyped + hi;
+    long err = mica_untyped_retype(ut, MICA_OBJ_CNODE, 6, CNODE, cn, 1);     /* one page */
+    if (!err)
+        err = mica_cnode_copy(cn, 63, CNODE, SELF, MICA_RIGHT_READ);
+    struct mica_cap_info info = { 0 };
+    if (!err)
+        err = mica_cnode_identify(cn, 63, &info);
+    mica_printf("caps: highest untyped at %#lx\n", (unsigned long)bi->untyped[hi].paddr);
+    EXPECT("objects_in_high_memory_work", !err && info.type == MICA_OBJ_TCB &&
+           info.rights == MICA_RIGHT_READ, "err %s, type %lu", mica_errname(err),
+           (unsigned long)info.type);
+}
+
 int
 main(void)
 {
@@ -474,6 +514,8 @@ main(void)
     revoke_and_delete();
     retype_checks();
     thread_object_checks();
+    revoked_vspace_stops_thread();
+    high_memory();
     delete_destroys_thread();
     exhaustion_is_contained();
     priorities();

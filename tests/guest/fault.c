@@ -18,7 +18,8 @@ main(void)
 #elif defined(FAULT_BP)         /* a breakpoint */
     __asm__ volatile("int3");
 #elif defined(FAULT_NX)         /* executing a no-execute page (the stack) */
-    unsigned char code[4] = { 0xc3 };
+    volatile unsigned char code[4];     /* on the stack, whatever the compiler would fold */
+    code[0] = 0xc3;
     ((void (*)(void))code)();
 #elif defined(FAULT_KMEM)       /* reading kernel memory */
     (void)*(volatile int *)0xffffffff80100000UL;

@@ -164,6 +164,7 @@ boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4 * 4096
-    .globl boot_stack_top
+    .globl boot_stack_guard, boot_stack_top
+boot_stack_guard: .skip 4096        /* unmapped by arch_paging_init() */
 boot_stack:     .skip 16384
 boot_stack_top:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Per-CPU setup: GDT and TSS, the IDT, the syscall MSRs, GS for per-CPU data, FPU/SSE for
  * user code, SMEP/SMAP; and the exit to user mode, which switches address space and FPU. */
+#include "paging.h"
 #include "percpu.h"
 #include "thread.h"
 
@@ -9,6 +10,7 @@
 #define IDT_VECTORS     256
 #define IST_STACK_SIZE  4096
 #define KSTACK_SIZE     16384
+#define IST_COUNT       3
 
 enum { IST_DOUBLE_FAULT = 1, IST_NMI = 2, IST_MACHINE_CHECK = 3 };
 
@@ -20,8 +22,17 @@ struct idt_gate {
 } __attribute__((packed));
 
 static struct idt_gate idt[IDT_VECTORS];
-static uint8_t kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
-static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* Each CPU's stacks, each above an unmapped guard page, so an overflow faults (and the
+ * double fault, on its own IST stack, reports it) instead of running into its neighbour. */
+struct cpu_stacks {
+    uint8_t guard[PAGE_SIZE];
+    uint8_t kstack[KSTACK_SIZE];
+    struct {
+        uint8_t guard[PAGE_SIZE];
+        uint8_t stack[IST_STACK_SIZE];
+    } ist[IST_COUNT];
+};
+static struct cpu_stacks stacks[MAX_CPUS] __attribute__((aligned(PAGE_SIZE)));
 
 struct percpu cpus[MAX_CPUS];
 bool smap_enabled;              /* read by entry.S: stac/clac only where SMAP exists */
@@ -125,6 +136,8 @@ features_init(void)
         cr4 |= CR4_SMAP;
         smap_enabled = true;
     }
+    if (leaf7.c & (1u << 2))
+        cr4 |= CR4_UMIP;            /* keep kernel addresses (GDT, IDT) from user mode */
     write_cr4(cr4);
     write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
 }
@@ -136,10 +149,14 @@ arch_cpu_init(struct percpu *cpu)
     unsigned id = cpu->id;
 
     a->self = cpu;
-    a->kstack_top = (uint64_t)kstacks[id] + KSTACK_SIZE;
+    struct cpu_stacks *s = &stacks[id];
+    a->kstack_top = (uint64_t)s->kstack + KSTACK_SIZE;
     a->tss.rsp[0] = a->kstack_top;
-    for (unsigned i = 0; i < 3; i++)
-        a->tss.ist[i] = (uint64_t)ist_stacks[id][i] + IST_STACK_SIZE;
+    paging_unmap_kernel_page((vaddr_t)s->guard);
+    for (unsigned i = 0; i < IST_COUNT; i++) {
+        a->tss.ist[i] = (uint64_t)s->ist[i].stack + IST_STACK_SIZE;
+        paging_unmap_kernel_page((vaddr_t)s->ist[i].guard);
+    }
     a->cr3 = read_cr3();
     gdt_init(a);
 
@@ -178,6 +195,14 @@ arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg)
     memcpy(&t->fpu.area[24], &mxcsr, sizeof(mxcsr));
 }
 
+void
+arch_thread_forget(struct tcb *t)
+{
+    struct arch_percpu *a = arch_percpu_self();
+    if (a->fs_thread == t)
+        a->fs_thread = NULL;
+}
+
 noreturn void
 arch_enter_user(struct tcb *t)
 {
@@ -186,12 +211,15 @@ arch_enter_user(struct tcb *t)
 
     a->regs_end = (uint64_t)(&t->regs + 1);
     a->tss.rsp[0] = a->regs_end;
-    if (a->cr3 != t->vspace_root) {
-        a->cr3 = t->vspace_root;
-        write_cr3(t->vspace_root);
+    paddr_t root = t->vtable.cap.obj;       /* kernel_exit checked it is a VSpace */
+    if (a->cr3 != root) {
+        a->cr3 = root;
+        write_cr3(root);
     }
-    if (a->fs_base != t->tls_base) {
-        a->fs_base = t->tls_base;
+    /* User code can reload FS (a selector load zeroes its base), so the base is rewritten
+     * whenever the thread changes, never trusted by value. */
+    if (a->fs_thread != t) {
+        a->fs_thread = t;
         wrmsr(MSR_FS_BASE, t->tls_base);
     }
     if (cpu->fpu_owner != t) {

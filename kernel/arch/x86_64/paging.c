@@ -108,8 +108,9 @@ arch_paging_init(const struct bootinfo *bi)
 
     paddr_t top = EARLY_MAP_END;    /* at least the low 4 GiB: firmware tables, devices */
     for (unsigned i = 0; i < bi->nmem; i++)
-        if (bi->mem[i].type == MEM_AVAILABLE)
-            top = MAX(top, ALIGN_UP(bi->mem[i].base + bi->mem[i].len, LARGE_PAGE));
+        if (bi->mem[i].type == MEM_AVAILABLE && bi->mem[i].base < PHYSMAP_MAX)
+            top = MAX(top, ALIGN_UP(MIN(bi->mem[i].base + bi->mem[i].len, PHYSMAP_MAX),
+                                    LARGE_PAGE));
     map_physmap(top);
 
     vaddr_t start = (vaddr_t)__kernel_start, text_end = (vaddr_t)__text_end;
@@ -122,6 +123,18 @@ arch_paging_init(const struct bootinfo *bi)
 
     /* Every kernel-half PML4 slot in use now has its table; user roots copy these. */
     write_cr3(kernel_pml4);
+
+    extern char boot_stack_guard[];     /* kmain's stack overflows into a fault too */
+    paging_unmap_kernel_page((vaddr_t)boot_stack_guard);
+}
+
+void
+paging_unmap_kernel_page(vaddr_t va)
+{
+    pte_t *e = walk(kernel_pml4, va, 0, false, 0);
+    assert(e && (*e & PTE_P));
+    *e = 0;
+    invlpg(va);
 }
 
 volatile void *

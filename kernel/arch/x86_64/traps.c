@@ -112,17 +112,18 @@ fixup_user_access(struct arch_regs *r)
     return false;
 }
 
-static bool
+static void
 handle_interrupt(uint64_t vector)
 {
     if (vector == VEC_APIC_TIMER) {
         apic_eoi();
         sched_tick();
-        return true;
+        return;
     }
     if (vector == VEC_APIC_SPURIOUS || (vector >= VEC_PIC_BASE && vector < VEC_PIC_END))
-        return true;        /* spurious: no EOI, nothing to do */
-    return false;
+        return;             /* spurious: no EOI, nothing to do */
+    kprintf("mica: unexpected interrupt vector %lu, ignored\n", vector);
+    apic_eoi();             /* or it would block every vector below it, the timer's too */
 }
 
 static enum fault_kind
@@ -163,8 +164,7 @@ trap_from_user(struct arch_regs *regs)
     if (regs != &t->regs)           /* NMI, #DF, #MC: on an IST stack, never a thread's fault */
         kernel_exception(regs, "user");
     if (regs->vector >= 32) {
-        if (!handle_interrupt(regs->vector))
-            kprintf("mica: unexpected interrupt vector %lu\n", regs->vector);
+        handle_interrupt(regs->vector);
     } else {
         struct fault f;
         decode_fault(regs, &f);
@@ -177,8 +177,10 @@ trap_from_user(struct arch_regs *regs)
 void
 trap_from_kernel(struct arch_regs *regs)
 {
-    if (regs->vector >= 32 && handle_interrupt(regs->vector))
+    if (regs->vector >= 32) {
+        handle_interrupt(regs->vector);
         kernel_exit();              /* only idle takes interrupts: schedule afresh */
+    }
     if (fixup_user_access(regs))
         return;
     kernel_exception(regs, "kernel");

@@ -22,6 +22,7 @@
 #define CR0_TS              (1 << 3)
 #define CR0_NE              (1 << 5)        /* x87 errors as #MF, not the legacy IRQ 13 */
 #define CR4_PGE             (1 << 7)
+#define CR4_UMIP            (1 << 11)       /* sgdt, sidt, sldt, smsw, str: ring 0 only */
 #define CR4_OSFXSR          (1 << 9)
 #define CR4_OSXMMEXCPT      (1 << 10)
 #define CR4_SMEP            (1 << 20)

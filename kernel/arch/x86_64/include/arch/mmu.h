@@ -14,6 +14,9 @@
 #define KERNEL_LOAD_PHYS    0x100000
 /* All physical memory is mapped here (the "physmap"), kernel only, never executable. */
 #define PHYSMAP_BASE        U64(0xffff800000000000)
+/* The physmap's reach: memory above it is not used (main.c leaves it out). 1 TiB: two
+ * PML4 slots, whose tables are made at boot. */
+#define PHYSMAP_MAX         (U64(1) << 40)
 /* Device registers the kernel uses (the local APIC) are mapped uncached from here. */
 #define KERNEL_MMIO_BASE    U64(0xffffffffc0000000)
 

@@ -32,7 +32,7 @@ struct arch_percpu {
     uint64_t gdt[9];        /* null, kcode, kdata, unused, udata, ucode, tss (2), pad */
     struct tss tss;
     uint64_t cr3;           /* page-table root now loaded */
-    uint64_t fs_base;       /* FS base now loaded: the user thread pointer */
+    const void *fs_thread;  /* the thread whose FS base was last loaded */
 };
 
 _Static_assert(offsetof(struct arch_percpu, kstack_top) == PERCPU_KSTACK_TOP, "entry.S");
