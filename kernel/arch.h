@@ -67,6 +67,33 @@ static inline uint64_t arch_syscall_arg(const struct arch_regs *r, unsigned i)
     }
 }
 static inline void arch_syscall_return(struct arch_regs *r, uint64_t v) { r->rax = v; }
+static inline uint64_t arch_syscall_timeout(const struct arch_regs *r) { return r->r12; }
+static inline uint64_t arch_regs_ip(const struct arch_regs *r) { return r->rip; }
+
+/* Message registers MR0-MR3, where the system call carries them. */
+static inline uint64_t arch_get_mr(const struct arch_regs *r, unsigned i)
+{
+    return arch_syscall_arg(r, 2 + i);
+}
+static inline void
+arch_set_mr(struct arch_regs *r, unsigned i, uint64_t v)
+{
+    switch (i) {
+    case 0: r->rdx = v; break;
+    case 1: r->r10 = v; break;
+    case 2: r->r8 = v; break;
+    default: r->r9 = v; break;
+    }
+}
+
+/* What a receive returns besides the message registers: error, badge, message info. */
+static inline void
+arch_set_recv(struct arch_regs *r, uint64_t err, uint64_t badge, uint64_t info)
+{
+    r->rax = err;
+    r->rdi = badge;
+    r->rsi = info;
+}
 
 /* The reply of MICA_SYS_CALL: error, message info and the register message registers. */
 static inline void

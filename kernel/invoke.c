@@ -37,13 +37,10 @@ decode_and_invoke(struct tcb *t, struct invocation *inv)
     for (unsigned i = 0; i < MICA_MSG_REG_WORDS; i++)
         inv->mr[i] = arch_syscall_arg(r, 2 + i);
     if (inv->len > MICA_MSG_REG_WORDS) {
-        if (!t->ipc_buffer)
+        if (!t->ipc_kva)
             return MICA_E_BAD_STATE;
-        int err = arch_copy_from_user(&inv->mr[MICA_MSG_REG_WORDS],
-                                      t->ipc_buffer + MICA_MSG_REG_WORDS * sizeof(uint64_t),
-                                      (inv->len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
-        if (err)
-            return err;
+        memcpy(&inv->mr[MICA_MSG_REG_WORDS], &t->ipc_kva->mr[MICA_MSG_REG_WORDS],
+               (inv->len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     }
     int err = lookup_cap(t, arch_syscall_arg(r, 0), MICA_OBJ_NULL, 0, &inv->slot);
     if (err)
@@ -64,10 +61,8 @@ invoke_syscall(struct tcb *t)
         inv.reply_len = 0;
         memset(inv.mr, 0, MICA_MSG_REG_WORDS * sizeof(inv.mr[0]));
     }
-    if (inv.reply_len > MICA_MSG_REG_WORDS && t->ipc_buffer &&
-        arch_copy_to_user(t->ipc_buffer + MICA_MSG_REG_WORDS * sizeof(uint64_t),
-                          &inv.mr[MICA_MSG_REG_WORDS],
-                          (inv.reply_len - MICA_MSG_REG_WORDS) * sizeof(uint64_t)))
-        err = MICA_E_FAULT;
+    if (inv.reply_len > MICA_MSG_REG_WORDS && t->ipc_kva)
+        memcpy(&t->ipc_kva->mr[MICA_MSG_REG_WORDS], &inv.mr[MICA_MSG_REG_WORDS],
+               (inv.reply_len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     arch_set_reply(&t->regs, (uint64_t)err, mica_msginfo(0, inv.reply_len), inv.mr);
 }

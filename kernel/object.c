@@ -2,6 +2,7 @@
 /* Object creation and destruction, dispatched by type. Objects live in memory retyped from
  * untyped capabilities, reached through the physmap. */
 #include "arch.h"
+#include "ipc.h"
 #include "object.h"
 #include "thread.h"
 
@@ -68,8 +69,14 @@ object_destroy(const struct cap *cap)
     case MICA_OBJ_VSPACE:
         arch_vspace_release(cap->obj);
         break;
-    default:        /* untyped, frames (not mappable yet), endpoints and notifications (no
-                     * waiters before IPC), boot-only objects: nothing holds on to them */
+    case MICA_OBJ_ENDPOINT:
+        endpoint_destroy(phys_to_virt(cap->obj));
+        break;
+    case MICA_OBJ_NOTIFICATION:
+        notification_destroy(phys_to_virt(cap->obj));
+        break;
+    default:        /* untyped, frames (not mappable yet), boot-only objects: nothing
+                     * holds on to them */
         break;
     }
 }

@@ -20,6 +20,7 @@ struct percpu {
     bool resched;               /* run the scheduler's choice again before leaving */
     bool resched_tail;          /* ... with the current thread behind its equals (yield) */
     uint64_t ticks;             /* timer interrupts taken */
+    struct tcb *timeouts;       /* threads with a deadline, soonest first (ipc.c) */
 };
 
 extern struct percpu cpus[MAX_CPUS];

@@ -3,6 +3,7 @@
  * is never on a ready queue. It is preempted when its slice ends (it goes to the tail of
  * its queue) or when a higher-priority thread becomes ready (it goes back to the head, to
  * finish its slice). */
+#include "ipc.h"
 #include "sched.h"
 
 #define tcb_of(link)    ((struct tcb *)((char *)(link) - offsetof(struct tcb, rq)))
@@ -79,6 +80,7 @@ sched_tick(void)
     cpu->ticks++;
     if (cpu->current && cpu->current->slice)
         cpu->current->slice--;
+    ipc_timeout_tick(cpu->ticks);
 }
 
 void

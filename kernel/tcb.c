@@ -3,12 +3,31 @@
  * pointer. Changing a thread needs write rights on its capability, reading it read rights.
  * A thread gives priorities only up to its own maximum controlled priority (MCP). */
 #include "invoke.h"
+#include "ipc.h"
 #include "sched.h"
 
 static struct tcb *
 tcb_of(const struct cte *slot)
 {
     return phys_to_virt(slot->cap.obj);
+}
+
+/* The kernel's view of the IPC buffer at user address ipc in t's address space (vspace,
+ * a VSpace capability): it must be mapped. The page stays where it is: frames cannot be
+ * unmapped yet; with frame mapping the buffer will be named by a frame capability. */
+static int
+ipc_buffer_page(struct cte *vspace, vaddr_t ipc, struct mica_ipc_buffer **kva)
+{
+    *kva = NULL;
+    if (ipc % PAGE_SIZE || ipc >= MICA_USER_TOP)
+        return MICA_E_INVALID_ARG;
+    if (!ipc)
+        return MICA_E_OK;
+    paddr_t pa = vspace ? arch_vspace_lookup(vspace->cap.obj, ipc) : 0;
+    if (!pa)
+        return MICA_E_INVALID_ARG;
+    *kva = phys_to_virt(pa);
+    return MICA_E_OK;
 }
 
 /* (cspace, vspace, ipc_buffer, fault_ep): a null cptr clears that reference. */
@@ -27,8 +46,9 @@ configure(struct invocation *inv, struct tcb *t)
         (err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_ENDPOINT, 0, &fault_ep)))
         return err;
     vaddr_t ipc = inv->mr[2];
-    if (ipc % PAGE_SIZE || ipc >= MICA_USER_TOP)
-        return MICA_E_INVALID_ARG;
+    struct mica_ipc_buffer *kva;
+    if ((err = ipc_buffer_page(vspace, ipc, &kva)))
+        return err;
     if (!vspace && t->state == THREAD_RUNNABLE)
         return MICA_E_BAD_STATE;            /* a running thread needs an address space */
 
@@ -44,6 +64,32 @@ configure(struct invocation *inv, struct tcb *t)
     if (fault_ep)
         cte_derive(&t->fault_ep, fault_ep, MICA_RIGHTS_ALL, 0);
     t->ipc_buffer = ipc;
+    t->ipc_kva = kva;
+    return MICA_E_OK;
+}
+
+static int
+bind_notification(struct invocation *inv, struct tcb *t)
+{
+    struct cte *slot = NULL;
+    int err;
+    if (inv->len < 1)
+        return MICA_E_INVALID_ARG;
+    if (inv->mr[0] &&
+        (err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_NOTIFICATION, MICA_RIGHT_READ,
+                          &slot)))
+        return err;
+    if (!slot) {                                /* unbind */
+        if (t->bound)
+            t->bound->bound = NULL;
+        t->bound = NULL;
+        return MICA_E_OK;
+    }
+    struct notification *n = phys_to_virt(slot->cap.obj);
+    if (t->bound || n->bound)
+        return MICA_E_BAD_STATE;                /* one binding each way */
+    t->bound = n;
+    n->bound = t;
     return MICA_E_OK;
 }
 
@@ -75,7 +121,7 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_CONFIGURE:
         return configure(inv, t);
     case MICA_TCB_READ_REGS:
-        if (!inv->caller->ipc_buffer)       /* the reply does not fit in registers */
+        if (!inv->caller->ipc_kva)          /* the reply does not fit in registers */
             return MICA_E_BAD_STATE;
         arch_get_regs(t, inv->mr);
         inv->reply_len = MICA_REG_COUNT;
@@ -95,6 +141,26 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_SET_PRIORITY:
     case MICA_TCB_SET_MCP:
         return priority(inv, t);
+    case MICA_TCB_SET_IPC_BUFFER: {
+        struct mica_ipc_buffer *kva;
+        int err = inv->len < 1 ? MICA_E_INVALID_ARG
+                               : ipc_buffer_page(thread_has_vspace(t) ? &t->vtable : NULL,
+                                                 inv->mr[0], &kva);
+        if (err)
+            return err;
+        t->ipc_buffer = inv->mr[0];
+        t->ipc_kva = kva;
+        return MICA_E_OK;
+    }
+    case MICA_TCB_BIND_NOTIFICATION:
+        return bind_notification(inv, t);
+    case MICA_TCB_SET_FLAGS:
+        if (inv->len < 1)
+            return MICA_E_INVALID_ARG;
+        if (inv->mr[0] & ~(uint64_t)MICA_TCB_FLAG_REDIRECT_SYSCALLS)
+            return MICA_E_INVALID_ARG;
+        t->flags = (uint32_t)inv->mr[0];
+        return MICA_E_OK;
     case MICA_TCB_SET_TLS_BASE:
         if (inv->len < 1)
             return MICA_E_INVALID_ARG;

@@ -2,6 +2,7 @@
 /* Thread lifecycle (init, resume, suspend, destroy), fault delivery, and the one way out of
  * the kernel. TCB memory comes from untyped memory (object.c) or, for boot tasks, from the
  * boot allocator. */
+#include "ipc.h"
 #include "percpu.h"
 #include "sched.h"
 #include "thread.h"
@@ -19,8 +20,8 @@ thread_init(struct tcb *t, const char *name)
 void
 thread_resume(struct tcb *t)
 {
-    if (t->state == THREAD_RUNNABLE)
-        return;
+    if (t->state != THREAD_INACTIVE && t->state != THREAD_STOPPED)
+        return;                     /* running, or blocked: it goes on as it is */
     t->state = THREAD_RUNNABLE;
     if (t != this_cpu()->current)
         sched_enqueue(t);
@@ -29,6 +30,7 @@ thread_resume(struct tcb *t)
 void
 thread_suspend(struct tcb *t)
 {
+    ipc_cancel(t, MICA_E_BAD_STATE);    /* a blocked operation fails */
     sched_dequeue(t);
     t->state = THREAD_INACTIVE;
 }
@@ -37,6 +39,7 @@ void
 thread_destroy(struct tcb *t)
 {
     struct percpu *cpu = this_cpu();
+    ipc_thread_gone(t);
     thread_suspend(t);
     if (cpu->fpu_owner == t)        /* its memory may become another object: never save there */
         cpu->fpu_owner = NULL;
@@ -53,12 +56,16 @@ static const char *const fault_names[] = {
     [FAULT_DIVIDE] = "divide error",
     [FAULT_BREAKPOINT] = "breakpoint",
     [FAULT_OTHER] = "exception",
+    [FAULT_SYSCALL] = "redirected system call",
 };
 
-/* No thread has a fault handler yet (fault IPC comes with endpoints): log and stop it. */
+/* A fault goes to the thread's fault endpoint as a call; without one, log and stop. */
 void
 thread_fault(struct tcb *t, const struct fault *f)
 {
+    t->fault = *f;
+    if (ipc_send_fault(t))
+        return;
     char detail[96] = "";
     if (f->kind == FAULT_PAGE)
         ksnprintf(detail, sizeof(detail), " at %#lx (%s, %s)", f->addr,

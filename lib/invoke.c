@@ -13,10 +13,11 @@ mica_invoke(mica_cptr_t cap, uint64_t label, unsigned len, uint64_t mr[], unsign
         memcpy(&ipc_buffer->mr[MICA_MSG_REG_WORDS], &mr[MICA_MSG_REG_WORDS],
                (len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     memcpy(regs, mr, (len < MICA_MSG_REG_WORDS ? len : MICA_MSG_REG_WORDS) * sizeof(uint64_t));
-    uint64_t info = mica_msginfo(label, len);
-    long err = mica_call4(cap, &info, regs);
-    unsigned n = mica_msg_length(info);
-    memcpy(mr, regs, sizeof(regs));
+    struct mica_msg m = { .info = mica_msginfo(label, len) };
+    memcpy(m.mr, regs, sizeof(regs));
+    long err = mica_call(cap, &m, MICA_TIMEOUT_FOREVER);
+    unsigned n = err ? 0 : mica_msg_length(m.info);
+    memcpy(mr, m.mr, sizeof(regs));
     if (n > MICA_MSG_REG_WORDS && ipc_buffer)
         memcpy(&mr[MICA_MSG_REG_WORDS], &ipc_buffer->mr[MICA_MSG_REG_WORDS],
                (n - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
@@ -122,4 +123,22 @@ long
 mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base)
 {
     return INVOKE(tcb, MICA_TCB_SET_TLS_BASE, base);
+}
+
+long
+mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr)
+{
+    return INVOKE(tcb, MICA_TCB_SET_IPC_BUFFER, addr);
+}
+
+long
+mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn)
+{
+    return INVOKE(tcb, MICA_TCB_BIND_NOTIFICATION, ntfn);
+}
+
+long
+mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags)
+{
+    return INVOKE(tcb, MICA_TCB_SET_FLAGS, flags);
 }

@@ -56,22 +56,76 @@ _Noreturn void mica_halt(long status);
 long mica_invoke(mica_cptr_t cap, uint64_t label, unsigned len, uint64_t mr[],
                  unsigned *reply_len);
 
-/* The raw call, four message registers in CPU registers and back; *info in and out. */
+/* A message as the IPC system calls carry it: the info word (label, length, capabilities),
+ * the badge of a received message, and MR0-MR3 (the rest is in the IPC buffer). */
+struct mica_msg {
+    uint64_t info;
+    uint64_t badge;
+    uint64_t mr[MICA_MSG_REG_WORDS];
+};
+
+/* One IPC system call (MICA_SYS_SEND, _CALL, _RECV, _REPLY_RECV) on cap: m goes out and the
+ * message received (if any) comes back in it. Returns a mica_error. */
 static inline long
-mica_call4(mica_cptr_t cap, uint64_t *info, uint64_t mr[4])
+mica_ipc(long sysno, mica_cptr_t cap, struct mica_msg *m, uint64_t timeout)
 {
-    register uint64_t r10 __asm__("r10") = mr[1];
-    register uint64_t r8 __asm__("r8") = mr[2];
-    register uint64_t r9 __asm__("r9") = mr[3];
-    long ret = MICA_SYS_CALL;
+    register uint64_t rdi __asm__("rdi") = cap;
+    register uint64_t rsi __asm__("rsi") = m->info;
+    register uint64_t rdx __asm__("rdx") = m->mr[0];
+    register uint64_t r10 __asm__("r10") = m->mr[1];
+    register uint64_t r8 __asm__("r8") = m->mr[2];
+    register uint64_t r9 __asm__("r9") = m->mr[3];
+    register uint64_t r12 __asm__("r12") = timeout;
+    long ret = sysno;
     __asm__ volatile("syscall"
-                     : "+a"(ret), "+S"(*info), "+d"(mr[0]), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "D"(cap)
+                     : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "r"(r12)
                      : "rcx", "r11", "memory");
-    mr[1] = r10;
-    mr[2] = r8;
-    mr[3] = r9;
+    m->badge = rdi;
+    m->info = rsi;
+    m->mr[0] = rdx;
+    m->mr[1] = r10;
+    m->mr[2] = r8;
+    m->mr[3] = r9;
     return ret;
+}
+
+static inline long
+mica_send(mica_cptr_t ep, struct mica_msg *m, uint64_t timeout)
+{
+    return mica_ipc(MICA_SYS_SEND, ep, m, timeout);
+}
+static inline long
+mica_call(mica_cptr_t ep, struct mica_msg *m, uint64_t timeout)
+{
+    return mica_ipc(MICA_SYS_CALL, ep, m, timeout);
+}
+static inline long
+mica_recv(mica_cptr_t ep, struct mica_msg *m, uint64_t timeout)
+{
+    return mica_ipc(MICA_SYS_RECV, ep, m, timeout);
+}
+static inline long
+mica_reply_recv(mica_cptr_t ep, struct mica_msg *m, uint64_t timeout)
+{
+    return mica_ipc(MICA_SYS_REPLY_RECV, ep, m, timeout);
+}
+
+/* Notifications: signal ORs the capability's badge (or 1) into the word; wait returns the
+ * word in *bits and clears it (timeout MICA_TIMEOUT_POLL: poll). */
+static inline long
+mica_signal(mica_cptr_t ntfn)
+{
+    struct mica_msg m = { 0 };
+    return mica_ipc(MICA_SYS_SEND, ntfn, &m, MICA_TIMEOUT_POLL);
+}
+static inline long
+mica_wait(mica_cptr_t ntfn, uint64_t *bits, uint64_t timeout)
+{
+    struct mica_msg m = { 0 };
+    long err = mica_ipc(MICA_SYS_RECV, ntfn, &m, timeout);
+    *bits = m.badge;
+    return err;
 }
 
 /* A thread's area, reached through FS (the TLS base): musl's thread descriptor first,
@@ -124,6 +178,9 @@ long mica_tcb_resume(mica_cptr_t tcb);
 long mica_tcb_set_priority(mica_cptr_t tcb, uint64_t prio);
 long mica_tcb_set_mcp(mica_cptr_t tcb, uint64_t mcp);
 long mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base);
+long mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr);
+long mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn);
+long mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags);
 
 /* Any length of text to the kernel console, in MICA_DEBUG_WRITE_MAX pieces. */
 long mica_puts(const char *s);

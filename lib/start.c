@@ -49,14 +49,16 @@ mica_thread_area_init(struct mica_thread_area *area, struct mica_ipc_buffer *ipc
 _Noreturn void
 mica_start(uintptr_t arg)
 {
-    struct mica_ipc_buffer *ipc = NULL;
-    if (arg) {
-        mica_bootinfo = (const struct mica_bootinfo *)arg;
-        ipc = (struct mica_ipc_buffer *)mica_bootinfo->ipc_buffer;
-    }
-    mica_thread_area_init(&main_area, ipc);
+    static struct mica_ipc_buffer main_ipc __attribute__((aligned(4096)));
+    mica_thread_area_init(&main_area, NULL);
     if (mica_set_tls_base(&main_area))
         mica_halt(127);
+    if (arg) {
+        mica_bootinfo = (const struct mica_bootinfo *)arg;
+        main_area.word[MICA_AREA_IPC_WORD] = mica_bootinfo->ipc_buffer;
+    } else if (!mica_tcb_set_ipc_buffer(MICA_SLOT_TCB, (uint64_t)&main_ipc)) {
+        main_area.word[MICA_AREA_IPC_WORD] = (uintptr_t)&main_ipc;  /* a boot task */
+    }
     mica_halt(main());
 }
 

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Synchronous IPC: endpoints, the reply relation, fault messages, notifications, timeouts.
+ *
+ * A thread blocks in one of four states (thread.h), queued on the endpoint or notification
+ * it waits for (blocked_on, through ipc_next/ipc_prev) or, waiting for a reply, linked to
+ * the thread that owes it (replier <-> reply_to). A blocked sender's message stays in its
+ * registers and IPC buffer until a receiver takes it, so nothing is ever buffered in the
+ * kernel. Every wait can carry a deadline (a timer tick) on this CPU's sorted timeout list.
+ * Whoever ends a wait writes the waiter's result registers and makes it runnable.
+ */
+#include "invoke.h"
+#include "ipc.h"
+#include "percpu.h"
+#include "sched.h"
+
+#define NS_PER_TICK     (1000000000UL / SCHED_HZ)
+
+/* ---- thread queues ---------------------------------------------------------------- */
+
+static void
+tq_push(struct tcb_queue *q, struct tcb *t)
+{
+    t->ipc_next = NULL;
+    t->ipc_prev = q->tail;
+    if (q->tail)
+        q->tail->ipc_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static void
+tq_remove(struct tcb_queue *q, struct tcb *t)
+{
+    if (t->ipc_prev)
+        t->ipc_prev->ipc_next = t->ipc_next;
+    else
+        q->head = t->ipc_next;
+    if (t->ipc_next)
+        t->ipc_next->ipc_prev = t->ipc_prev;
+    else
+        q->tail = t->ipc_prev;
+    t->ipc_next = t->ipc_prev = NULL;
+}
+
+static struct tcb *
+ep_dequeue(struct endpoint *ep)
+{
+    struct tcb *t = ep->queue.head;
+    tq_remove(&ep->queue, t);
+    if (!ep->queue.head)
+        ep->state = EP_IDLE;
+    t->blocked_on = NULL;
+    return t;
+}
+
+/* ---- timeouts ------------------------------------------------------------------------ */
+
+static void
+timeout_cancel(struct tcb *t)
+{
+    struct percpu *cpu = this_cpu();
+    if (!t->deadline)
+        return;
+    if (t->timeout_prev)
+        t->timeout_prev->timeout_next = t->timeout_next;
+    else
+        cpu->timeouts = t->timeout_next;
+    if (t->timeout_next)
+        t->timeout_next->timeout_prev = t->timeout_prev;
+    t->timeout_next = t->timeout_prev = NULL;
+    t->deadline = 0;
+}
+
+/* Arm t's deadline: at least ns from now, in whole ticks. */
+static void
+timeout_arm(struct tcb *t, uint64_t ns)
+{
+    struct percpu *cpu = this_cpu();
+    if (ns == MICA_TIMEOUT_FOREVER)
+        return;
+    uint64_t ticks = ns / NS_PER_TICK + (ns % NS_PER_TICK != 0) + 1;    /* this tick is begun */
+    t->deadline = ticks > ~0UL - cpu->ticks ? ~0UL : cpu->ticks + ticks;
+    struct tcb **link = &cpu->timeouts, *prev = NULL;
+    while (*link && (*link)->deadline <= t->deadline) {
+        prev = *link;
+        link = &(*link)->timeout_next;
+    }
+    t->timeout_prev = prev;
+    t->timeout_next = *link;
+    if (*link)
+        (*link)->timeout_prev = t;
+    *link = t;
+}
+
+static void
+wake(struct tcb *t)
+{
+    t->state = THREAD_RUNNABLE;
+    if (t != this_cpu()->current)
+        sched_enqueue(t);
+}
+
+void
+ipc_timeout_tick(uint64_t now)
+{
+    struct tcb *t;
+    while ((t = this_cpu()->timeouts) && t->deadline <= now) {
+        ipc_cancel(t, MICA_E_TIMEOUT);
+        wake(t);
+    }
+}
+
+static void
+block(struct tcb *t, enum thread_state state, void *on, uint64_t timeout)
+{
+    t->state = state;
+    t->blocked_on = on;
+    timeout_arm(t, timeout);
+}
+
+/* ---- message transfer --------------------------------------------------------------- */
+
+static const uint64_t fault_labels[] = {
+    [FAULT_PAGE] = MICA_FAULT_PAGE,
+    [FAULT_GENERAL_PROTECTION] = MICA_FAULT_GENERAL_PROTECTION,
+    [FAULT_UNDEFINED_INSN] = MICA_FAULT_UNDEFINED_INSN,
+    [FAULT_DIVIDE] = MICA_FAULT_DIVIDE,
+    [FAULT_BREAKPOINT] = MICA_FAULT_BREAKPOINT,
+    [FAULT_OTHER] = MICA_FAULT_OTHER,
+    [FAULT_SYSCALL] = MICA_FAULT_SYSCALL,
+};
+
+/* Put words[0..n) into r's message registers; returns how many fit (its IPC buffer). */
+static unsigned
+put_words(struct tcb *r, const uint64_t *words, unsigned n)
+{
+    for (unsigned i = 0; i < n && i < MICA_MSG_REG_WORDS; i++)
+        arch_set_mr(&r->regs, i, words[i]);
+    if (n <= MICA_MSG_REG_WORDS)
+        return n;
+    if (!r->ipc_kva)
+        return MICA_MSG_REG_WORDS;
+    memcpy(&r->ipc_kva->mr[MICA_MSG_REG_WORDS], &words[MICA_MSG_REG_WORDS],
+           (n - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+    return n;
+}
+
+/* The message of a faulted thread s, made by the kernel; returns its message info. */
+static uint64_t
+fault_message(struct tcb *s, struct tcb *r)
+{
+    const struct fault *f = &s->fault;
+    uint64_t w[8];
+    unsigned n;
+    if (f->kind == FAULT_SYSCALL) {
+        w[0] = arch_syscall_number(&s->regs);
+        for (unsigned i = 0; i < 6; i++)
+            w[1 + i] = arch_syscall_arg(&s->regs, i);
+        w[7] = arch_regs_ip(&s->regs);
+        n = 8;
+    } else {
+        w[0] = f->ip;
+        w[1] = f->addr;
+        w[2] = f->code;
+        w[3] = f->flags;
+        w[4] = f->vector;
+        n = 5;
+    }
+    return mica_msginfo(fault_labels[f->kind], put_words(r, w, n));
+}
+
+/* Copy capabilities named in s's IPC buffer to r's receive slots; how many went. */
+static unsigned
+transfer_caps(struct tcb *s, struct tcb *r, unsigned ncaps)
+{
+    if (!ncaps || !s->ipc_kva || !r->ipc_kva || !r->ipc_kva->recv_cnode)
+        return 0;
+    struct cte *cnode;
+    if (lookup_cap(r, r->ipc_kva->recv_cnode, MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode))
+        return 0;
+    unsigned done = 0;
+    for (; done < ncaps; done++) {
+        struct cte *src, *dest = cnode_slot(&cnode->cap, r->ipc_kva->recv_slot + done);
+        if (!dest || dest->cap.type != MICA_OBJ_NULL ||
+            lookup_cap(s, s->ipc_kva->caps[done], MICA_OBJ_NULL, 0, &src) ||
+            cte_derive(dest, src, MICA_RIGHTS_ALL, 0))
+            break;
+    }
+    return done;
+}
+
+/* Give s's message to r, with the badge, as the result of r's receive. */
+static void
+transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
+{
+    uint64_t info;
+    if (s->fault_pending) {
+        info = fault_message(s, r);
+    } else {
+        uint64_t sent = arch_syscall_arg(&s->regs, 1);
+        unsigned len = MIN(mica_msg_length(sent), MICA_MSG_MAX_WORDS);
+        for (unsigned i = 0; i < MICA_MSG_REG_WORDS; i++)
+            arch_set_mr(&r->regs, i, arch_get_mr(&s->regs, i));
+        if (len > MICA_MSG_REG_WORDS) {
+            if (s->ipc_kva && r->ipc_kva)
+                memcpy(&r->ipc_kva->mr[MICA_MSG_REG_WORDS], &s->ipc_kva->mr[MICA_MSG_REG_WORDS],
+                       (len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
+            else
+                len = MICA_MSG_REG_WORDS;   /* no buffer on one side: the rest is cut */
+        }
+        unsigned caps = grant ? transfer_caps(s, r, mica_msg_caps(sent)) : 0;
+        info = mica_msginfo_caps(mica_msg_label(sent), caps, len);
+    }
+    arch_set_recv(&r->regs, MICA_E_OK, badge, info);
+}
+
+/* ---- endpoints ---------------------------------------------------------------------- */
+
+/* s's call was received by r: s waits for r's reply. */
+static void
+await_reply(struct tcb *s, struct tcb *r)
+{
+    s->state = THREAD_BLOCKED_REPLY;
+    s->blocked_on = NULL;
+    s->replier = r;
+    r->reply_to = s;
+}
+
+void
+ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t timeout)
+{
+    struct endpoint *ep = phys_to_virt(ep_cap->cap.obj);
+    bool grant = ep_cap->cap.rights & MICA_RIGHT_GRANT;
+    if (ncaps && !grant) {
+        arch_syscall_return(&t->regs, MICA_E_NO_RIGHTS);
+        return;
+    }
+    if (ep->state == EP_RECV) {
+        struct tcb *r = ep_dequeue(ep);
+        timeout_cancel(r);
+        transfer(t, r, ep_cap->cap.badge, grant);
+        wake(r);
+        if (call)
+            await_reply(t, r);          /* a poll timeout covered only the send */
+        else
+            arch_syscall_return(&t->regs, MICA_E_OK);
+        return;
+    }
+    if (timeout == MICA_TIMEOUT_POLL) {
+        arch_syscall_return(&t->regs, MICA_E_TIMEOUT);
+        return;
+    }
+    t->ipc_badge = ep_cap->cap.badge;
+    t->ipc_call = call;
+    t->ipc_grant = grant;
+    block(t, THREAD_BLOCKED_SEND, ep, timeout);
+    tq_push(&ep->queue, t);
+    ep->state = EP_SEND;
+}
+
+bool
+ipc_send_fault(struct tcb *t)
+{
+    if (t->fault_ep.cap.type != MICA_OBJ_ENDPOINT)
+        return false;
+    t->fault_pending = true;
+    ipc_send(t, &t->fault_ep, 0, true, MICA_TIMEOUT_FOREVER);
+    return true;
+}
+
+/* A receiver that still owes a reply takes a new message: that caller gets an error. */
+static void
+drop_reply(struct tcb *t)
+{
+    struct tcb *c = t->reply_to;
+    t->reply_to = NULL;
+    c->replier = NULL;
+    ipc_cancel(c, MICA_E_DELETED);
+    wake(c);
+}
+
+static void
+deliver_notification(struct tcb *t, struct notification *n, uint64_t label)
+{
+    arch_set_recv(&t->regs, MICA_E_OK, n->word, mica_msginfo(label, 0));
+    n->word = 0;
+}
+
+void
+ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout)
+{
+    struct endpoint *ep = phys_to_virt(ep_cap->cap.obj);
+    if (t->reply_to)
+        drop_reply(t);
+    if (t->bound && t->bound->word) {
+        deliver_notification(t, t->bound, MICA_LABEL_NOTIFICATION);
+        return;
+    }
+    if (ep->state == EP_SEND) {
+        struct tcb *s = ep_dequeue(ep);
+        transfer(s, t, s->ipc_badge, s->ipc_grant);
+        if (s->ipc_call || s->fault_pending) {
+            await_reply(s, t);          /* its deadline, if any, now bounds the reply */
+        } else {
+            timeout_cancel(s);
+            arch_syscall_return(&s->regs, MICA_E_OK);
+            wake(s);
+        }
+        return;
+    }
+    if (timeout == MICA_TIMEOUT_POLL) {
+        arch_set_recv(&t->regs, MICA_E_TIMEOUT, 0, 0);
+        return;
+    }
+    block(t, THREAD_BLOCKED_RECV, ep, timeout);
+    tq_push(&ep->queue, t);
+    ep->state = EP_RECV;
+}
+
+/* The reply to a fault: resume the thread, with new registers or a system call's result. */
+static void
+fault_reply(struct tcb *server, struct tcb *c)
+{
+    uint64_t info = arch_syscall_arg(&server->regs, 1);
+    unsigned len = mica_msg_length(info);
+    c->fault_pending = false;
+    if (mica_msg_label(info) == MICA_FAULT_REPLY_REGS && len >= MICA_REG_COUNT &&
+        server->ipc_kva) {
+        uint64_t regs[MICA_REG_COUNT];
+        for (unsigned i = 0; i < MICA_REG_COUNT; i++)
+            regs[i] = i < MICA_MSG_REG_WORDS ? arch_get_mr(&server->regs, i)
+                                             : server->ipc_kva->mr[i];
+        arch_set_regs(c, regs);         /* refused values leave the registers as they were */
+    } else if (c->fault.kind == FAULT_SYSCALL && len >= 1) {
+        arch_syscall_return(&c->regs, arch_get_mr(&server->regs, 0));
+    }
+}
+
+void
+ipc_reply(struct tcb *t)
+{
+    struct tcb *c = t->reply_to;
+    if (!c)
+        return;                         /* nobody to reply to: nothing happens */
+    t->reply_to = NULL;
+    c->replier = NULL;
+    timeout_cancel(c);
+    if (c->fault_pending)
+        fault_reply(t, c);
+    else
+        transfer(t, c, 0, false);       /* replies carry no capabilities */
+    wake(c);
+}
+
+/* ---- notifications ------------------------------------------------------------------ */
+
+void
+ntfn_signal(struct notification *n, uint64_t badge)
+{
+    n->word |= badge ? badge : 1;
+    struct tcb *t = n->waiters.head;
+    if (t) {
+        tq_remove(&n->waiters, t);
+        t->blocked_on = NULL;
+        timeout_cancel(t);
+        deliver_notification(t, n, 0);
+        wake(t);
+    } else if (n->bound && n->bound->state == THREAD_BLOCKED_RECV) {
+        t = n->bound;
+        ipc_cancel(t, MICA_E_OK);       /* out of the endpoint's queue */
+        deliver_notification(t, n, MICA_LABEL_NOTIFICATION);
+        wake(t);
+    }
+}
+
+void
+ntfn_wait(struct tcb *t, struct notification *n, uint64_t timeout)
+{
+    if (n->word) {
+        deliver_notification(t, n, 0);
+        return;
+    }
+    if (timeout == MICA_TIMEOUT_POLL) {
+        arch_set_recv(&t->regs, MICA_E_TIMEOUT, 0, 0);
+        return;
+    }
+    block(t, THREAD_BLOCKED_NTFN, n, timeout);
+    tq_push(&n->waiters, t);
+}
+
+/* ---- cancellation and destruction --------------------------------------------------- */
+
+void
+ipc_cancel(struct tcb *t, int err)
+{
+    switch (t->state) {
+    case THREAD_BLOCKED_SEND:
+    case THREAD_BLOCKED_RECV: {
+        struct endpoint *ep = t->blocked_on;
+        tq_remove(&ep->queue, t);
+        if (!ep->queue.head)
+            ep->state = EP_IDLE;
+        break;
+    }
+    case THREAD_BLOCKED_NTFN:
+        tq_remove(&((struct notification *)t->blocked_on)->waiters, t);
+        break;
+    case THREAD_BLOCKED_REPLY:
+        if (t->replier)
+            t->replier->reply_to = NULL;
+        t->replier = NULL;
+        break;
+    default:
+        return;
+    }
+    timeout_cancel(t);
+    t->blocked_on = NULL;
+    t->fault_pending = false;
+    t->state = THREAD_INACTIVE;
+    arch_set_recv(&t->regs, (uint64_t)err, 0, 0);
+}
+
+void
+ipc_thread_gone(struct tcb *t)
+{
+    ipc_cancel(t, MICA_E_DELETED);
+    if (t->reply_to)
+        drop_reply(t);
+    if (t->bound) {
+        t->bound->bound = NULL;
+        t->bound = NULL;
+    }
+}
+
+void
+endpoint_destroy(struct endpoint *ep)
+{
+    while (ep->queue.head) {
+        struct tcb *t = ep->queue.head;
+        ipc_cancel(t, MICA_E_DELETED);
+        wake(t);
+    }
+}
+
+void
+notification_destroy(struct notification *n)
+{
+    while (n->waiters.head) {
+        struct tcb *t = n->waiters.head;
+        ipc_cancel(t, MICA_E_DELETED);
+        wake(t);
+    }
+    if (n->bound)
+        n->bound->bound = NULL;
+}

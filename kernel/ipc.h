@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Synchronous IPC on endpoints, notifications, fault messages and timeouts. */
+#ifndef IPC_H
+#define IPC_H
+
+#include "thread.h"
+
+#include <mica/msg.h>
+#include <mica/syscall.h>
+
+enum endpoint_state {
+    EP_IDLE,                /* nobody waits */
+    EP_SEND,                /* senders wait in the queue */
+    EP_RECV,                /* receivers wait in the queue */
+};
+
+struct endpoint {
+    struct tcb_queue queue;
+    uint8_t state;
+};
+_Static_assert(sizeof(struct endpoint) <= 1 << MICA_ENDPOINT_BITS, "endpoint object size");
+
+struct notification {
+    uint64_t word;          /* signalled bits nobody has taken yet */
+    struct tcb_queue waiters;
+    struct tcb *bound;      /* the thread whose receives it also wakes */
+};
+_Static_assert(sizeof(struct notification) <= 1 << MICA_NOTIFICATION_BITS, "notification size");
+
+/*
+ * The IPC operations of the current thread t. Each either completes (t's registers hold
+ * the result) or blocks t (the result is written when it wakes). timeout: nanoseconds,
+ * MICA_TIMEOUT_POLL or MICA_TIMEOUT_FOREVER.
+ */
+void ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t timeout);
+void ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout);
+void ipc_reply(struct tcb *t);
+void ntfn_signal(struct notification *n, uint64_t badge);
+void ntfn_wait(struct tcb *t, struct notification *n, uint64_t timeout);
+
+/* Deliver t's fault to its fault endpoint as a call; false if it has none. */
+bool ipc_send_fault(struct tcb *t);
+
+/* Take t out of whatever it waits for; a blocked operation fails with err. */
+void ipc_cancel(struct tcb *t, int err);
+/* t is being destroyed: also fail the caller it owes a reply, and unbind it. */
+void ipc_thread_gone(struct tcb *t);
+
+/* The last capability went: wake everyone waiting with MICA_E_DELETED. */
+void endpoint_destroy(struct endpoint *ep);
+void notification_destroy(struct notification *n);
+
+/* A timer tick: wake the threads whose timeouts ran out. */
+void ipc_timeout_tick(uint64_t now);
+
+#endif
