@@ -64,7 +64,8 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -fno-stack-protector -fno-pie -fno-pic -fcf-protection=none \
                -Iabi -Ilib -MMD -MP
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
-ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o
+ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o \
+               $(BUILD)/lib/thread.c.o
 USER        := $(BUILD)/user
 
 # compile-user(source, extra flags)
@@ -90,7 +91,7 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps
+GUEST_TESTS := basics survivor spin caps ipc ipc_server
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

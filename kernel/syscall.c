@@ -64,6 +64,8 @@ sys_set_tls_base(struct tcb *t, const struct arch_regs *r)
 static int
 ipc_cap(struct tcb *t, const struct arch_regs *r, unsigned rights, struct cte **slot)
 {
+    if (mica_msg_length(arch_syscall_arg(r, 1)) > MICA_MSG_MAX_WORDS)
+        return MICA_E_RANGE;
     int err = lookup_cap(t, arch_syscall_arg(r, 0), MICA_OBJ_NULL, 0, slot);
     if (err)
         return err;
@@ -99,6 +101,8 @@ sys_call(struct tcb *t, const struct arch_regs *r)
     }
     if (!(slot->cap.rights & MICA_RIGHT_WRITE))
         return MICA_E_NO_RIGHTS;
+    if (mica_msg_length(arch_syscall_arg(r, 1)) > MICA_MSG_MAX_WORDS)
+        return MICA_E_RANGE;
     ipc_send(t, slot, mica_msg_caps(arch_syscall_arg(r, 1)), true, arch_syscall_timeout(r));
     return SYSCALL_DONE;
 }
@@ -129,6 +133,12 @@ sys_recv(struct tcb *t, const struct arch_regs *r)
 static long
 sys_reply_recv(struct tcb *t, const struct arch_regs *r)
 {
+    struct cte *slot;
+    int err = ipc_cap(t, r, MICA_RIGHT_READ, &slot);    /* check all before replying */
+    if (err) {
+        arch_set_recv(&t->regs, (uint64_t)err, 0, 0);
+        return SYSCALL_DONE;
+    }
     ipc_reply(t);
     return sys_recv(t, r);
 }

@@ -182,6 +182,21 @@ long mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr);
 long mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn);
 long mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags);
 
+/* A thread sharing its creator's CNode and VSpace (slots MICA_SLOT_CNODE, _VSPACE), with
+ * its own IPC buffer, thread area and stack, all in this structure. */
+#define MICA_THREAD_STACK_WORDS 2048
+struct mica_thread {
+    struct mica_ipc_buffer ipc __attribute__((aligned(4096)));
+    struct mica_thread_area area;
+    mica_cptr_t tcb;
+    uint64_t stack[MICA_THREAD_STACK_WORDS] __attribute__((aligned(16)));
+};
+
+/* Retype a TCB from untyped into slot of our CNode, set it up to run fn(arg) at prio
+ * (fn must never return), and leave it suspended: mica_tcb_resume(th->tcb) starts it. */
+long mica_thread_create(struct mica_thread *th, mica_cptr_t untyped, uint64_t slot,
+                        void (*fn)(uint64_t), uint64_t arg, unsigned prio);
+
 /* Any length of text to the kernel console, in MICA_DEBUG_WRITE_MAX pieces. */
 long mica_puts(const char *s);
 int mica_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -56,6 +56,9 @@ def boot_tests(build):
     return [
         BootTest("greeting", modules=["root.elf"], expect=[GREETING], within_seconds=1.0),
         BootTest("syscalls", modules=["basics.elf"], expect=[r"basics: a line through"]),
+        BootTest("ipc", modules=["ipc.elf", "ipc_server.elf"],
+                 expect=[r"boot module 1 'ipc_server' loaded, suspended",
+                         r"TEST PASS suspend_fails_a_blocked_receive"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

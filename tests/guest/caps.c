@@ -8,7 +8,6 @@
 
 #define CNODE           MICA_SLOT_CNODE
 #define SELF            MICA_SLOT_TCB
-#define STACK_WORDS     2048
 
 static const struct mica_bootinfo *bi;
 static uint64_t next_free;              /* the next unused slot of the root CNode */
@@ -41,32 +40,12 @@ untyped(unsigned bits)
 
 /* ---- threads in this address space ---------------------------------------------- */
 
-struct thread {
-    struct mica_ipc_buffer ipc __attribute__((aligned(4096)));
-    struct mica_thread_area area;
-    mica_cptr_t tcb;
-    uint64_t stack[STACK_WORDS] __attribute__((aligned(16)));
-};
-
 /* Make a thread running fn(arg) at prio; it is left suspended unless start is true. */
 static long
-thread_make(struct thread *th, void (*fn)(uint64_t), uint64_t arg, unsigned prio, bool start)
+thread_make(struct mica_thread *th, void (*fn)(uint64_t), uint64_t arg, unsigned prio, bool start)
 {
-    long err;
-    th->tcb = slot();
-    mica_thread_area_init(&th->area, &th->ipc);
-    if ((err = mica_untyped_retype(big_untyped, MICA_OBJ_TCB, 0, CNODE, th->tcb, 1)) ||
-        (err = mica_tcb_configure(th->tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&th->ipc, 0)) ||
-        (err = mica_tcb_set_tls_base(th->tcb, (uint64_t)&th->area)) ||
-        (err = mica_tcb_set_priority(th->tcb, prio)))
-        return err;
-    uint64_t regs[MICA_REG_COUNT] = { 0 };
-    regs[MICA_REG_RIP] = (uint64_t)fn;
-    regs[MICA_REG_RSP] = (uint64_t)&th->stack[STACK_WORDS - 1];    /* 16n + 8, as after a call */
-    regs[MICA_REG_RDI] = arg;
-    if ((err = mica_tcb_write_regs(th->tcb, regs)))
-        return err;
-    return start ? mica_tcb_resume(th->tcb) : MICA_E_OK;
+    long err = mica_thread_create(th, big_untyped, slot(), fn, arg, prio);
+    return err || !start ? err : mica_tcb_resume(th->tcb);
 }
 
 static volatile uint64_t counter[4];
@@ -222,7 +201,7 @@ revoke_and_delete(void)
 static void
 delete_destroys_thread(void)
 {
-    static struct thread th;
+    static struct mica_thread th;
     counter[0] = 0;
     long err = thread_make(&th, count_forever, 0, MICA_BOOT_PRIO, true);
     let_others_run();
@@ -318,7 +297,7 @@ greedy(uint64_t unused)
 static void
 exhaustion_is_contained(void)
 {
-    static struct thread g, c;
+    static struct mica_thread g, c;
     greedy_ut = untyped(14);                            /* room for 256 endpoints */
     greedy_dest = next_free;
     next_free += 64;
@@ -377,7 +356,7 @@ raise_own_priority(uint64_t unused)
 static void
 priorities(void)
 {
-    static struct thread lo, hi, a, b, child;
+    static struct mica_thread lo, hi, a, b, child;
 
     EXPECT_ERR("priority_above_255_refused", mica_tcb_set_priority(SELF, 256), MICA_E_RANGE);
 
@@ -423,7 +402,7 @@ priorities(void)
 static void
 thread_object_checks(void)
 {
-    static struct thread t;
+    static struct mica_thread t;
     uint64_t regs[MICA_REG_COUNT];
     long err = thread_make(&t, count_forever, 3, MICA_BOOT_PRIO, false);
     EXPECT_ERR("thread_made", err, MICA_E_OK);
