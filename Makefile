@@ -80,6 +80,8 @@ $(BUILD)/servers/%.o: servers/% | $(DEPS_OK)
 	$(call compile-user,$<)
 $(BUILD)/tests/guest/%.o: tests/guest/% | $(DEPS_OK)
 	$(call compile-user,$<)
+$(BUILD)/bench/%.o: bench/% | $(DEPS_OK)
+	$(call compile-user,$<)
 
 # link-user(output, objects)
 define link-user
@@ -107,7 +109,13 @@ $(BAD_ELF_STAMP): tools/mkbadelf.py $(USER)/survivor.elf
 	$(Q)$(PYTHON) tools/mkbadelf.py $(USER)/survivor.elf $(USER)/bad
 	@touch $@
 
-USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf)
+$(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(ULIB)
+	$(call link-user,$@,$<)
+$(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
+	$(call link-user,$@,$<)
+
+USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
+               $(USER)/bench.elf $(USER)/bench_server.elf
 
 # ---- images --------------------------------------------------------------------------
 ISO         := $(BUILD)/mica.iso
@@ -130,7 +138,7 @@ $(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,debugexit,$(USER)/root.elf)
 
 # ---- commands ------------------------------------------------------------------------
-.PHONY: all deps iso run run-iso debug check host-tests clean
+.PHONY: all deps iso run run-iso debug check host-tests bench clean
 all: $(KERNEL) $(USER_PROGS) $(BAD_ELF_STAMP)
 
 deps:
@@ -177,6 +185,10 @@ host-tests: $(HOST_TESTS:%=$(HOST_BIN)/test_%)
 
 check: all host-tests $(ISO_TEST)
 	$(PYTHON) tests/check.py --build $(BUILD)
+
+# ---- benchmarks: figures, not tests (docs/benchmarks.md) -------------------------------
+bench: all
+	$(PYTHON) tools/bench.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -86,6 +86,16 @@ arch_set_mr(struct arch_regs *r, unsigned i, uint64_t v)
     }
 }
 
+/* Copy the register message registers MR0-MR3 of one saved context to another. */
+static inline void
+arch_copy_mrs(struct arch_regs *to, const struct arch_regs *from)
+{
+    to->rdx = from->rdx;
+    to->r10 = from->r10;
+    to->r8 = from->r8;
+    to->r9 = from->r9;
+}
+
 /* What a receive returns besides the message registers: error, badge, message info. */
 static inline void
 arch_set_recv(struct arch_regs *r, uint64_t err, uint64_t badge, uint64_t info)

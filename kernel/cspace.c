@@ -197,14 +197,6 @@ cnode_init(paddr_t obj, unsigned size_bits)
     cnode[0].cap.size_bits = (uint8_t)size_bits;    /* slot 0: the CNode's own header */
 }
 
-struct cte *
-cnode_slot(const struct cap *cnode, uint64_t index)
-{
-    if (cnode->type != MICA_OBJ_CNODE || index == 0 || index >> cnode->size_bits)
-        return NULL;
-    return (struct cte *)phys_to_virt(cnode->obj) + index;
-}
-
 const char *
 cte_check(const struct cte *slot)
 {

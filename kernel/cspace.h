@@ -4,6 +4,7 @@
 #define CSPACE_H
 
 #include "kernel.h"
+#include <arch/mmu.h>
 #include <mica/caps.h>
 
 /*
@@ -73,7 +74,13 @@ bool cte_is_final(const struct cte *slot);
 void cnode_init(paddr_t obj, unsigned size_bits);
 
 /* The slot at index of a CNode capability; NULL if index is 0 or beyond the CNode. */
-struct cte *cnode_slot(const struct cap *cnode, uint64_t index);
+static inline struct cte *
+cnode_slot(const struct cap *cnode, uint64_t index)
+{
+    if (cnode->type != MICA_OBJ_CNODE || index == 0 || index >> cnode->size_bits)
+        return NULL;
+    return (struct cte *)phys_to_virt(cnode->obj) + index;
+}
 
 /* Check the tree invariants around one slot; the name of the broken one, or NULL. */
 const char *cte_check(const struct cte *slot);

@@ -201,8 +201,7 @@ transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
     } else {
         uint64_t sent = arch_syscall_arg(&s->regs, 1);
         unsigned len = MIN(mica_msg_length(sent), MICA_MSG_MAX_WORDS);
-        for (unsigned i = 0; i < MICA_MSG_REG_WORDS; i++)
-            arch_set_mr(&r->regs, i, arch_get_mr(&s->regs, i));
+        arch_copy_mrs(&r->regs, &s->regs);
         if (len > MICA_MSG_REG_WORDS) {
             if (s->ipc_kva && r->ipc_kva)
                 memcpy(&r->ipc_kva->mr[MICA_MSG_REG_WORDS], &s->ipc_kva->mr[MICA_MSG_REG_WORDS],

@@ -2,6 +2,7 @@
 /* kmain: the boot sequence, from the loader's hand-off to the first user thread. */
 #include "arch.h"
 #include "bootinfo.h"
+#include "fastpath.h"
 #include "loader.h"
 #include "percpu.h"
 #include "pmm.h"
@@ -51,6 +52,8 @@ options_init(const struct bootinfo *bi)
 {
     if (bootinfo_option(bi, "debugexit", NULL, 0))
         arch_set_exit_port(0xf4);       /* QEMU's isa-debug-exit, as the test harness sets it */
+    if (bootinfo_option(bi, "nofastpath", NULL, 0))
+        fastpath_enabled = false;       /* every IPC on the slow path, for the tests */
 }
 
 noreturn void

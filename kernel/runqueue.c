@@ -11,11 +11,16 @@ rq_init(struct runqueue *rq)
 static void
 mark(struct runqueue *rq, unsigned prio, bool nonempty)
 {
+    unsigned w = prio / 64;
     uint64_t bit = 1UL << (prio % 64);
     if (nonempty)
-        rq->bitmap[prio / 64] |= bit;
+        rq->bitmap[w] |= bit;
     else
-        rq->bitmap[prio / 64] &= ~bit;
+        rq->bitmap[w] &= ~bit;
+    if (rq->bitmap[w])
+        rq->summary |= 1UL << w;
+    else
+        rq->summary &= ~(1UL << w);
 }
 
 void
@@ -66,18 +71,14 @@ rq_remove(struct runqueue *rq, struct rq_link *l, unsigned prio)
         mark(rq, prio, false);
 }
 
-int
-rq_highest(const struct runqueue *rq)
-{
-    for (int w = RQ_WORDS - 1; w >= 0; w--)
-        if (rq->bitmap[w])
-            return w * 64 + 63 - __builtin_clzll(rq->bitmap[w]);
-    return -1;
-}
-
 const char *
 rq_check(const struct runqueue *rq)
 {
+    for (unsigned w = 0; w < RQ_WORDS; w++)
+        if (!(rq->summary >> w & 1) != !rq->bitmap[w])
+            return "summary and bitmap disagree";
+    if (rq->summary >> RQ_WORDS)
+        return "summary has bits past the bitmap";
     for (unsigned p = 0; p < RQ_PRIOS; p++) {
         bool bit = rq->bitmap[p / 64] >> (p % 64) & 1;
         if (bit != (rq->head[p] != NULL) || (rq->head[p] == NULL) != (rq->tail[p] == NULL))

@@ -3,6 +3,7 @@
  * handler validates all its arguments. A handler returns a mica_error for rax, or
  * SYSCALL_DONE when it has written the thread's result registers itself (IPC, which may
  * also block the thread and leave the result to whoever wakes it). */
+#include "fastpath.h"
 #include "invoke.h"
 #include "ipc.h"
 #include "sched.h"
@@ -43,7 +44,8 @@ static long
 sys_debug_halt(struct tcb *t, const struct arch_regs *r)
 {
     long status = (long)arch_syscall_arg(r, 0);
-    kprintf("mica: thread '%s' halted the machine, status %ld\n", t->name, status);
+    kprintf("mica: thread '%s' halted the machine, status %ld (%lu IPCs on the fast path)\n",
+            t->name, status, fastpath_count);
     arch_halt(status == 0 ? HALT_SUCCESS : HALT_FAILURE);
 }
 
@@ -158,12 +160,12 @@ void
 syscall_dispatch(struct tcb *t)
 {
     struct arch_regs *r = &t->regs;
+    uint64_t n = arch_syscall_number(r);
     if (t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS) {
         struct fault f = { .kind = FAULT_SYSCALL, .ip = arch_regs_ip(r) };
         thread_fault(t, &f);
         return;
     }
-    uint64_t n = arch_syscall_number(r);
     long ret = n < MICA_SYS_COUNT ? syscalls[n](t, r) : MICA_E_NO_SYSCALL;
     if (ret != SYSCALL_DONE)
         arch_syscall_return(r, (uint64_t)ret);

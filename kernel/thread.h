@@ -87,6 +87,8 @@ struct tcb {
 };
 
 
+_Static_assert(offsetof(struct tcb, regs) == 0, "entry.S: the saved registers open the TCB");
+
 /* Make a new, inactive thread in the zeroed TCB memory at t. */
 void thread_init(struct tcb *t, const char *name);
 

@@ -6,6 +6,7 @@
  * from its top. Interrupts stay disabled in the kernel, except in idle. */
 #include <arch/percpu.h>
 #include <arch/regs.h>
+#include <mica/syscall.h>
 
 #define REGS_RIP        (17 * 8)
 #define REGS_CS         (18 * 8)
@@ -100,8 +101,20 @@ syscall_entry:
     push    $0
     push    $VECTOR_SYSCALL
     PUSH_GPRS
+    mov     %rsp, %rbx              /* the current thread: its registers open its TCB */
     mov     %gs:PERCPU_KSTACK_TOP, %rsp
-    call    syscall_from_user       /* never returns */
+    testb   $1, fastpath_enabled(%rip)
+    jz      2f
+    mov     %rbx, %rdi
+    cmp     $MICA_SYS_CALL, %rax    /* the IPC fast path (fastpath.c) returns only if it */
+    je      1f                      /* left everything to the slow path */
+    cmp     $MICA_SYS_REPLY_RECV, %rax
+    jne     2f
+    call    fastpath_reply_recv
+    jmp     2f
+1:  call    fastpath_call
+2:  mov     %rbx, %rdi
+    call    syscall_from_user       /* (struct tcb *): never returns */
     ud2
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs): leave through sysret when the

@@ -186,10 +186,11 @@ trap_from_kernel(struct arch_regs *regs)
     kernel_exception(regs, "kernel");
 }
 
+/* From syscall_entry, after the fast path declined (entry.S). */
 noreturn void
-syscall_from_user(void)
+syscall_from_user(struct tcb *t)
 {
-    syscall_dispatch(this_cpu()->current);
+    syscall_dispatch(t);
     kernel_exit();
 }
 

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/* In-guest microbenchmarks, run as the root task with bench/server.c as module 1 (its own
+ * address space). Each figure is the median and minimum of SAMPLES timings of one operation
+ * after WARMUP untimed ones, in TSC ticks, printed as "BENCH <name> median=<n> min=<n>".
+ * Under QEMU's -icount shift=0 a tick is one guest instruction (tools/bench.py). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "mica.h"
+
+#define SAMPLES     2001
+#define WARMUP      200
+#define CNODE       MICA_SLOT_CNODE
+#define FOREVER     MICA_TIMEOUT_FOREVER
+
+static uint64_t samples[SAMPLES];
+static const struct mica_bootinfo *bi;
+static uint64_t next_free;
+static mica_cptr_t ut;
+
+static inline uint64_t
+rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void
+report(const char *name)
+{
+    qsort(samples, SAMPLES, sizeof(samples[0]), cmp);
+    mica_printf("BENCH %s median=%lu min=%lu\n", name, (unsigned long)samples[SAMPLES / 2],
+                (unsigned long)samples[0]);
+}
+
+/* Time one operation, given as a statement, WARMUP + SAMPLES times. */
+#define MEASURE(name, ...)                                                          \
+    do {                                                                            \
+        for (int i_ = -WARMUP; i_ < SAMPLES; i_++) {                               \
+            uint64_t t0_ = rdtsc();                                                 \
+            __VA_ARGS__;                                                            \
+            uint64_t t1_ = rdtsc();                                                 \
+            if (i_ >= 0)                                                            \
+                samples[i_] = t1_ - t0_;                                            \
+        }                                                                           \
+        report(name);                                                               \
+    } while (0)
+
+static mica_cptr_t
+make(unsigned type)
+{
+    mica_cptr_t s = next_free++;
+    if (mica_untyped_retype(ut, type, 0, CNODE, s, 1))
+        mica_printf("bench: cannot make an object of type %u\n", type);
+    return s;
+}
+
+/* ---- threads in this address space ---------------------------------------------------- */
+
+static mica_cptr_t local_ep, oneway_ep;
+
+static void
+echo_thread(uint64_t unused)
+{
+    (void)unused;
+    struct mica_msg m = { 0 };
+    mica_recv(local_ep, &m, FOREVER);
+    for (;;) {
+        m.info = mica_msginfo(0, mica_msg_length(m.info));
+        mica_reply_recv(local_ep, &m, FOREVER);
+    }
+}
+
+static void
+oneway_receiver(uint64_t unused)
+{
+    (void)unused;
+    struct mica_msg m = { 0 };
+    for (;;)
+        mica_recv(oneway_ep, &m, FOREVER);
+}
+
+static volatile uint64_t redirect_samples_done;
+
+static void
+redirected(uint64_t unused)
+{
+    (void)unused;
+    for (int i = -WARMUP; i < SAMPLES; i++) {
+        uint64_t rax = 39, t0 = rdtsc();     /* Linux's getpid, answered by the server */
+        __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "rdi", "rsi", "rdx", "r10",
+                         "r8", "r9", "memory");
+        uint64_t t1 = rdtsc();
+        if (i >= 0)
+            samples[i] = rax == SYSCALL_RESULT ? t1 - t0 : ~0UL;
+    }
+    redirect_samples_done = 1;
+    for (;;)
+        __asm__ volatile("pause");      /* every system call of ours is redirected now */
+}
+
+static mica_cptr_t
+thread(struct mica_thread *th, void (*fn)(uint64_t), unsigned prio)
+{
+    if (mica_thread_create(th, ut, next_free++, fn, 0, prio))
+        mica_printf("bench: cannot make a thread\n");
+    return th->tcb;
+}
+
+int
+main(void)
+{
+    static struct mica_thread echo, oneway, redir;
+    bi = mica_bootinfo;
+    if (!bi || bi->module_count < 2 || !bi->module[1].tcb) {
+        mica_printf("bench: boot bench.elf and bench_server.elf\n");
+        return 1;
+    }
+    next_free = bi->first_free_slot;
+    ut = bi->first_untyped;
+    for (uint64_t i = 1; i < bi->untyped_count; i++)
+        if (bi->untyped[i].size_bits > bi->untyped[ut - bi->first_untyped].size_bits)
+            ut = bi->first_untyped + i;
+
+    /* The server in the other address space, with its endpoint, notification and report
+     * endpoint; it runs above us, so that a signal switches to it at once. */
+    mica_cptr_t ep = make(MICA_OBJ_ENDPOINT), ntfn = make(MICA_OBJ_NOTIFICATION);
+    mica_cptr_t report_ep = make(MICA_OBJ_ENDPOINT);
+    mica_cptr_t server_cnode = bi->module[1].cnode, server = bi->module[1].tcb;
+    mica_cnode_copy(server_cnode, BENCH_EP, CNODE, ep, MICA_RIGHTS_ALL);
+    mica_cnode_copy(server_cnode, BENCH_NTFN, CNODE, ntfn, MICA_RIGHT_READ);
+    mica_cnode_copy(server_cnode, BENCH_REPORT_EP, CNODE, report_ep, MICA_RIGHT_WRITE);
+    mica_tcb_set_priority(server, MICA_BOOT_PRIO + 1);
+    mica_tcb_resume(server);
+
+    uint64_t t;
+    MEASURE("tsc_overhead", (void)0);
+    MEASURE("null_syscall", mica_yield());
+
+    struct mica_msg m;
+    MEASURE("ipc_rt_inter", m = (struct mica_msg){ .info = mica_msginfo(1, 1) };
+            mica_call(ep, &m, FOREVER));
+
+    local_ep = make(MICA_OBJ_ENDPOINT);
+    mica_tcb_resume(thread(&echo, echo_thread, MICA_BOOT_PRIO + 1));
+    MEASURE("ipc_rt_intra", m = (struct mica_msg){ .info = mica_msginfo(1, 1) };
+            mica_call(local_ep, &m, FOREVER));
+
+    MEASURE("ipc_rt_long", m = (struct mica_msg){ .info = mica_msginfo(1, 64) };
+            mica_call(ep, &m, FOREVER));
+
+    oneway_ep = make(MICA_OBJ_ENDPOINT);
+    mica_tcb_resume(thread(&oneway, oneway_receiver, MICA_BOOT_PRIO));
+    mica_yield();                               /* it waits in its receive now */
+    for (int i = -WARMUP; i < SAMPLES; i++) {
+        m = (struct mica_msg){ .info = mica_msginfo(1, 1) };
+        uint64_t t0 = rdtsc();
+        mica_send(oneway_ep, &m, FOREVER);
+        t = rdtsc() - t0;
+        if (i >= 0)
+            samples[i] = t;
+        mica_yield();                           /* let it receive again */
+    }
+    report("ipc_oneway");
+    mica_tcb_suspend(oneway.tcb);
+
+    /* A redirected system call, answered by the server in the other address space. */
+    mica_cptr_t r = thread(&redir, redirected, MICA_BOOT_PRIO);
+    mica_tcb_configure(r, CNODE, MICA_SLOT_VSPACE, (uint64_t)&redir.ipc, ep);
+    mica_tcb_set_flags(r, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
+    mica_tcb_resume(r);
+    while (!redirect_samples_done)
+        mica_yield();
+    mica_tcb_suspend(r);
+    report("syscall_redirect_rt");
+
+    /* The server turns into a notification waiter: time from our signal to it running. */
+    m = (struct mica_msg){ .info = mica_msginfo(OP_NOTIFY_PHASE, 0) };
+    mica_call(ep, &m, FOREVER);
+    for (int i = -WARMUP; i < SAMPLES; i++) {
+        uint64_t t0 = rdtsc();
+        mica_signal(ntfn);
+        mica_recv(report_ep, &m, FOREVER);      /* the time it woke at */
+        if (i >= 0)
+            samples[i] = m.mr[0] - t0;
+    }
+    report("notify_wake");
+    return 0;
+}

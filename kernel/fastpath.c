@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The IPC fast path: call and reply-receive with the message in registers, between
+ * threads where the partner can run at once. All checks come first and change nothing;
+ * if any fails, the slow path (ipc.c) does the same operation with the same result (the
+ * boot tests run the IPC suite with the fast path on and off: `nofastpath`). After the
+ * point of no return: no queue walks but the endpoint's head, no scheduler queues, no
+ * allocation; the kernel switches straight to the partner.
+ */
+#include "fastpath.h"
+#include "ipc.h"
+#include "percpu.h"
+
+bool fastpath_enabled = true;
+uint64_t fastpath_count;            /* operations done here: the tests check both paths ran */
+
+/* The capability named by the call's first argument, if it is an endpoint with the rights. */
+static inline struct cte *
+endpoint_cap(struct tcb *t, unsigned rights)
+{
+    struct cte *slot = cnode_slot(&t->ctable.cap, arch_syscall_arg(&t->regs, 0));
+    if (!slot || slot->cap.type != MICA_OBJ_ENDPOINT || (slot->cap.rights & rights) != rights)
+        return NULL;
+    return slot;
+}
+
+/* A message the fast path carries: in registers, with no capabilities and none of the info
+ * word's unused bits (the receiver gets the word as it was sent): all that is one compare
+ * of the bits below the label. No timeout to arm, no redirection. */
+static inline bool
+simple_message(const struct tcb *t, uint64_t info)
+{
+    return (info & ((1UL << MICA_MSG_LABEL_SHIFT) - 1)) <= MICA_MSG_REG_WORDS &&
+           arch_syscall_timeout(&t->regs) == MICA_TIMEOUT_FOREVER && !t->flags;
+}
+
+/* Can the kernel switch from t (which blocks) straight to partner? Only if no ready thread
+ * has a higher priority; they are all at most t's (t was running). */
+static inline bool
+can_switch_to(const struct tcb *t, const struct tcb *partner)
+{
+    return (partner->prio >= t->prio || (int)partner->prio >= rq_highest(&this_cpu()->rq)) &&
+           thread_has_vspace(partner) && !partner->deadline;
+}
+
+static inline void
+copy_message(struct tcb *from, struct tcb *to, uint64_t badge, uint64_t info)
+{
+    arch_copy_mrs(&to->regs, &from->regs);
+    arch_set_recv(&to->regs, MICA_E_OK, badge, info);     /* simple_message(): as it was sent */
+}
+
+static inline noreturn void
+switch_to(struct tcb *t)
+{
+    fastpath_count++;
+    t->state = THREAD_RUNNABLE;
+    this_cpu()->current = t;
+    arch_enter_user(t);
+}
+
+void
+fastpath_call(struct tcb *t)
+{
+    uint64_t info = arch_syscall_arg(&t->regs, 1);
+    struct cte *slot;
+    if (!simple_message(t, info) || !(slot = endpoint_cap(t, MICA_RIGHT_WRITE)))
+        return;
+    struct endpoint *ep = phys_to_virt(slot->cap.obj);
+    struct tcb *r = ep->queue.head;
+    if (ep->state != EP_RECV || !can_switch_to(t, r) || r->reply_to)
+        return;
+
+    /* Point of no return. */
+    ep->queue.head = r->ipc_next;
+    if (ep->queue.head)
+        ep->queue.head->ipc_prev = NULL;
+    else
+        ep->queue.tail = NULL, ep->state = EP_IDLE;
+    r->ipc_next = NULL;
+    r->blocked_on = NULL;
+    copy_message(t, r, slot->cap.badge, info);
+    t->state = THREAD_BLOCKED_REPLY;
+    t->replier = r;
+    r->reply_to = t;
+    switch_to(r);
+}
+
+void
+fastpath_reply_recv(struct tcb *t)
+{
+    uint64_t info = arch_syscall_arg(&t->regs, 1);
+    struct tcb *c = t->reply_to;
+    if (!simple_message(t, info) || !c || c->fault_pending || !can_switch_to(t, c))
+        return;
+    struct cte *slot = endpoint_cap(t, MICA_RIGHT_READ);
+    if (!slot)
+        return;
+    struct endpoint *ep = phys_to_virt(slot->cap.obj);
+    if (ep->state == EP_SEND || (t->bound && t->bound->word))
+        return;
+
+    /* Point of no return. */
+    t->reply_to = NULL;
+    c->replier = NULL;
+    copy_message(t, c, 0, info);
+    t->state = THREAD_BLOCKED_RECV;
+    t->blocked_on = ep;
+    t->ipc_next = NULL;
+    t->ipc_prev = ep->queue.tail;
+    if (ep->queue.tail)
+        ep->queue.tail->ipc_next = t;
+    else
+        ep->queue.head = t;
+    ep->queue.tail = t;
+    ep->state = EP_RECV;
+    switch_to(c);
+}
+
