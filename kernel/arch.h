@@ -86,6 +86,21 @@ arch_set_mr(struct arch_regs *r, unsigned i, uint64_t v)
     }
 }
 
+/* A redirected system call as a message (its number, six arguments, return address) into
+ * the receiver's registers (MR0-MR3) and IPC buffer words mr[4..7]. */
+static inline void
+arch_syscall_message(struct arch_regs *to, uint64_t *mr, const struct arch_regs *from)
+{
+    to->rdx = from->rax;
+    to->r10 = from->rdi;
+    to->r8 = from->rsi;
+    to->r9 = from->rdx;
+    mr[4] = from->r10;
+    mr[5] = from->r8;
+    mr[6] = from->r9;
+    mr[7] = from->rip;
+}
+
 /* Copy the register message registers MR0-MR3 of one saved context to another. */
 static inline void
 arch_copy_mrs(struct arch_regs *to, const struct arch_regs *from)

@@ -11,6 +11,8 @@
 #include "ipc.h"
 #include "percpu.h"
 
+#include <arch/switch.h>
+
 bool fastpath_enabled = true;
 uint64_t fastpath_count;            /* operations done here: the tests check both paths ran */
 
@@ -50,13 +52,26 @@ copy_message(struct tcb *from, struct tcb *to, uint64_t badge, uint64_t info)
     arch_set_recv(&to->regs, MICA_E_OK, badge, info);     /* simple_message(): as it was sent */
 }
 
-static inline noreturn void
+/* Take r, the first receiver, off the endpoint. */
+static inline void
+dequeue_head(struct endpoint *ep, struct tcb *r)
+{
+    ep->queue.head = r->ipc_next;
+    if (ep->queue.head)
+        ep->queue.head->ipc_prev = NULL;
+    else
+        ep->queue.tail = NULL, ep->state = EP_IDLE;
+    r->ipc_next = NULL;
+    r->blocked_on = NULL;
+}
+
+static inline __attribute__((always_inline)) noreturn void
 switch_to(struct tcb *t)
 {
     fastpath_count++;
     t->state = THREAD_RUNNABLE;
     this_cpu()->current = t;
-    arch_enter_user(t);
+    arch_switch_to_user(t);
 }
 
 void
@@ -72,14 +87,33 @@ fastpath_call(struct tcb *t)
         return;
 
     /* Point of no return. */
-    ep->queue.head = r->ipc_next;
-    if (ep->queue.head)
-        ep->queue.head->ipc_prev = NULL;
-    else
-        ep->queue.tail = NULL, ep->state = EP_IDLE;
-    r->ipc_next = NULL;
-    r->blocked_on = NULL;
+    dequeue_head(ep, r);
     copy_message(t, r, slot->cap.badge, info);
+    t->state = THREAD_BLOCKED_REPLY;
+    t->replier = r;
+    r->reply_to = t;
+    switch_to(r);
+}
+
+/* Redirected system calls: the same call, the message made from the system call's
+ * registers (MR4-MR7 in the handler's IPC buffer), and the same direct switch. */
+void
+fastpath_redirect(struct tcb *t)
+{
+    struct cte *slot = &t->fault_ep;
+    if (slot->cap.type != MICA_OBJ_ENDPOINT)
+        return;
+    struct endpoint *ep = phys_to_virt(slot->cap.obj);
+    struct tcb *r = ep->queue.head;
+    if (ep->state != EP_RECV || !can_switch_to(t, r) || r->reply_to || !r->ipc_kva)
+        return;
+
+    /* Point of no return. */
+    dequeue_head(ep, r);
+    arch_syscall_message(&r->regs, r->ipc_kva->mr, &t->regs);
+    arch_set_recv(&r->regs, MICA_E_OK, slot->cap.badge, mica_msginfo(MICA_FAULT_SYSCALL, 8));
+    t->fault = (struct fault){ .kind = FAULT_SYSCALL, .ip = arch_regs_ip(&t->regs) };
+    t->fault_pending = true;
     t->state = THREAD_BLOCKED_REPLY;
     t->replier = r;
     r->reply_to = t;
@@ -91,7 +125,11 @@ fastpath_reply_recv(struct tcb *t)
 {
     uint64_t info = arch_syscall_arg(&t->regs, 1);
     struct tcb *c = t->reply_to;
-    if (!simple_message(t, info) || !c || c->fault_pending || !can_switch_to(t, c))
+    if (!simple_message(t, info) || !c || !can_switch_to(t, c))
+        return;
+    /* A fault reply only if it is a system call's result: resume, rax from MR0. */
+    if (c->fault_pending && (c->fault.kind != FAULT_SYSCALL ||
+                             mica_msg_label(info) != MICA_FAULT_REPLY_RESUME))
         return;
     struct cte *slot = endpoint_cap(t, MICA_RIGHT_READ);
     if (!slot)
@@ -103,7 +141,13 @@ fastpath_reply_recv(struct tcb *t)
     /* Point of no return. */
     t->reply_to = NULL;
     c->replier = NULL;
-    copy_message(t, c, 0, info);
+    if (c->fault_pending) {
+        c->fault_pending = false;
+        if (mica_msg_length(info))
+            arch_syscall_return(&c->regs, arch_get_mr(&t->regs, 0));
+    } else {
+        copy_message(t, c, 0, info);
+    }
     t->state = THREAD_BLOCKED_RECV;
     t->blocked_on = ep;
     t->ipc_next = NULL;

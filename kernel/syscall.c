@@ -162,6 +162,8 @@ syscall_dispatch(struct tcb *t)
     struct arch_regs *r = &t->regs;
     uint64_t n = arch_syscall_number(r);
     if (t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS) {
+        if (fastpath_enabled)
+            fastpath_redirect(t);       /* returns only if it took no action */
         struct fault f = { .kind = FAULT_SYSCALL, .ip = arch_regs_ip(r) };
         thread_fault(t, &f);
         return;

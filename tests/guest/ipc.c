@@ -434,6 +434,51 @@ faults(void)
     mica_tcb_suspend(r.tcb);
 }
 
+/* Two redirected calls answered with reply-receive and no timeouts (the fast path, where
+ * it is on): the first's result must reach the thread before it makes the second. */
+static volatile uint64_t first_result;
+
+static void
+twice_redirected(uint64_t unused)
+{
+    (void)unused;
+    uint64_t rax = 39;
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "rdi", "rsi", "rdx", "r10", "r8",
+                     "r9", "memory");
+    first_result = rax;
+    rax = 60;                                   /* Linux's exit */
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "rdi", "rsi", "rdx", "r10", "r8",
+                     "r9", "memory");
+    for (;;)
+        __asm__ volatile("pause");
+}
+
+static void
+redirect_roundtrips(void)
+{
+    static struct mica_thread r;
+    mica_cptr_t sys_ep = make(MICA_OBJ_ENDPOINT);
+    long err = mica_thread_create(&r, ut, slot(), twice_redirected, 0, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
+    if (!err)
+        err = mica_tcb_set_flags(r.tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
+    if (!err)
+        err = mica_tcb_resume(r.tcb);
+    struct mica_msg m = { 0 };
+    if (!err)
+        err = mica_recv(sys_ep, &m, FOREVER);
+    uint64_t first = m.mr[0];
+    m = (struct mica_msg){ .info = mica_msginfo(MICA_FAULT_REPLY_RESUME, 1), .mr = { 777 } };
+    if (!err)
+        err = mica_reply_recv(sys_ep, &m, FOREVER);
+    EXPECT("redirected_calls_round_trip",
+           !err && first == 39 && m.mr[0] == 60 && first_result == 777,
+           "err %s, first %lu, second %lu, result %lu", mica_errname(err), (unsigned long)first,
+           (unsigned long)m.mr[0], (unsigned long)first_result);
+    mica_tcb_suspend(r.tcb);
+}
+
 static volatile long suspended_err = -1;
 static mica_cptr_t idle_ep;
 
@@ -487,6 +532,7 @@ main(void)
     notifications();
     deaths();
     faults();
+    redirect_roundtrips();
     suspend_blocked();
     return test_failures;
 }

@@ -5,6 +5,8 @@
 #include "percpu.h"
 #include "thread.h"
 
+#include <arch/switch.h>
+
 #include <arch/cpu.h>
 
 #define IDT_VECTORS     256
@@ -39,7 +41,6 @@ bool smap_enabled;              /* read by entry.S: stac/clac only where SMAP ex
 
 extern char intr_stubs[];       /* entry.S: 256 stubs, 16 bytes apart */
 extern char syscall_entry[];
-noreturn void arch_return_to_user(struct arch_regs *regs);
 
 struct desc_ptr {
     uint16_t limit;
@@ -206,29 +207,7 @@ arch_thread_forget(struct tcb *t)
 noreturn void
 arch_enter_user(struct tcb *t)
 {
-    struct percpu *cpu = this_cpu();
-    struct arch_percpu *a = &cpu->arch;
-
-    a->regs_end = (uint64_t)(&t->regs + 1);
-    a->tss.rsp[0] = a->regs_end;
-    paddr_t root = t->vtable.cap.obj;       /* kernel_exit checked it is a VSpace */
-    if (a->cr3 != root) {
-        a->cr3 = root;
-        write_cr3(root);
-    }
-    /* User code can reload FS (a selector load zeroes its base), so the base is rewritten
-     * whenever the thread changes, never trusted by value. */
-    if (a->fs_thread != t) {
-        a->fs_thread = t;
-        wrmsr(MSR_FS_BASE, t->tls_base);
-    }
-    if (cpu->fpu_owner != t) {
-        if (cpu->fpu_owner)
-            __asm__ volatile("fxsave64 %0" : "=m"(cpu->fpu_owner->fpu));
-        __asm__ volatile("fxrstor64 %0" : : "m"(t->fpu));
-        cpu->fpu_owner = t;
-    }
-    arch_return_to_user(&t->regs);
+    arch_switch_to_user(t);
 }
 
 /* Under QEMU, a write of v to the isa-debug-exit port ends QEMU with status (v << 1) | 1. */
