@@ -479,6 +479,49 @@ redirect_roundtrips(void)
     mica_tcb_suspend(r.tcb);
 }
 
+/* Each kind of fault, as a message with its label; the handler resumes none of them. */
+static void
+fault_kind(uint64_t kind)
+{
+    switch (kind) {
+    case 0: __asm__ volatile("hlt"); break;                                 /* #GP */
+    case 1: __asm__ volatile("xor %%ecx, %%ecx; div %%ecx" : : : "rax", "rcx", "rdx"); break;
+    case 2: __asm__ volatile("int3"); break;
+    default: __asm__ volatile("movl $1, 0x10" : : : "memory"); break;       /* a write */
+    }
+    for (;;)
+        ;
+}
+
+static void
+fault_kinds(void)
+{
+    static const struct { uint64_t label; const char *name; } kinds[] = {
+        { MICA_FAULT_GENERAL_PROTECTION, "general_protection_fault_message" },
+        { MICA_FAULT_DIVIDE, "divide_error_message" },
+        { MICA_FAULT_BREAKPOINT, "breakpoint_message" },
+        { MICA_FAULT_PAGE, "write_fault_message_says_write" },
+    };
+    static struct mica_thread th[4];
+    mica_cptr_t ep = make(MICA_OBJ_ENDPOINT);
+    for (unsigned i = 0; i < 4; i++) {
+        long err = mica_thread_create(&th[i], ut, slot(), fault_kind, i, MICA_BOOT_PRIO);
+        if (!err)
+            err = mica_tcb_configure(th[i].tcb, CNODE, MICA_SLOT_VSPACE, 0, ep);
+        if (!err)
+            err = mica_tcb_resume(th[i].tcb);
+        struct mica_msg m = { 0 };
+        if (!err)
+            err = mica_recv(ep, &m, 1000 * MS);
+        bool ok = !err && mica_msg_label(m.info) == kinds[i].label;
+        if (kinds[i].label == MICA_FAULT_PAGE)
+            ok = ok && m.mr[1] == 0x10 && (m.mr[3] & MICA_FAULT_FLAG_WRITE);
+        EXPECT(kinds[i].name, ok, "err %s, label %#lx", mica_errname(err),
+               (unsigned long)mica_msg_label(m.info));
+        mica_tcb_suspend(th[i].tcb);
+    }
+}
+
 static volatile long suspended_err = -1;
 static mica_cptr_t idle_ep;
 
@@ -532,6 +575,7 @@ main(void)
     notifications();
     deaths();
     faults();
+    fault_kinds();
     redirect_roundtrips();
     suspend_blocked();
     return test_failures;
