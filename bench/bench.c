@@ -126,10 +126,7 @@ main(void)
         return 1;
     }
     next_free = bi->first_free_slot;
-    ut = bi->first_untyped;
-    for (uint64_t i = 1; i < bi->untyped_count; i++)
-        if (bi->untyped[i].size_bits > bi->untyped[ut - bi->first_untyped].size_bits)
-            ut = bi->first_untyped + i;
+    ut = mica_boot_largest_untyped();
 
     /* The server in the other address space, with its endpoint, notification and report
      * endpoint; it runs above us, so that a signal switches to it at once. */

@@ -52,19 +52,6 @@ copy_message(struct tcb *from, struct tcb *to, uint64_t badge, uint64_t info)
     arch_set_recv(&to->regs, MICA_E_OK, badge, info);     /* simple_message(): as it was sent */
 }
 
-/* Take r, the first receiver, off the endpoint. */
-static inline void
-dequeue_head(struct endpoint *ep, struct tcb *r)
-{
-    ep->queue.head = r->ipc_next;
-    if (ep->queue.head)
-        ep->queue.head->ipc_prev = NULL;
-    else
-        ep->queue.tail = NULL, ep->state = EP_IDLE;
-    r->ipc_next = NULL;
-    r->blocked_on = NULL;
-}
-
 static inline __attribute__((always_inline)) noreturn void
 switch_to(struct tcb *t)
 {
@@ -87,11 +74,9 @@ fastpath_call(struct tcb *t)
         return;
 
     /* Point of no return. */
-    dequeue_head(ep, r);
+    ep_dequeue(ep);
     copy_message(t, r, slot->cap.badge, info);
-    t->state = THREAD_BLOCKED_REPLY;
-    t->replier = r;
-    r->reply_to = t;
+    ipc_await_reply(t, r);
     switch_to(r);
 }
 
@@ -109,14 +94,12 @@ fastpath_redirect(struct tcb *t)
         return;
 
     /* Point of no return. */
-    dequeue_head(ep, r);
+    ep_dequeue(ep);
     arch_syscall_message(&r->regs, r->ipc_kva->mr, &t->regs);
     arch_set_recv(&r->regs, MICA_E_OK, slot->cap.badge, mica_msginfo(MICA_FAULT_SYSCALL, 8));
     t->fault = (struct fault){ .kind = FAULT_SYSCALL, .ip = arch_regs_ip(&t->regs) };
     t->fault_pending = true;
-    t->state = THREAD_BLOCKED_REPLY;
-    t->replier = r;
-    r->reply_to = t;
+    ipc_await_reply(t, r);
     switch_to(r);
 }
 
@@ -150,13 +133,7 @@ fastpath_reply_recv(struct tcb *t)
     }
     t->state = THREAD_BLOCKED_RECV;
     t->blocked_on = ep;
-    t->ipc_next = NULL;
-    t->ipc_prev = ep->queue.tail;
-    if (ep->queue.tail)
-        ep->queue.tail->ipc_next = t;
-    else
-        ep->queue.head = t;
-    ep->queue.tail = t;
+    tq_push(&ep->queue, t);
     ep->state = EP_RECV;
     switch_to(c);
 }

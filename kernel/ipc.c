@@ -19,18 +19,6 @@
 /* ---- thread queues ---------------------------------------------------------------- */
 
 static void
-tq_push(struct tcb_queue *q, struct tcb *t)
-{
-    t->ipc_next = NULL;
-    t->ipc_prev = q->tail;
-    if (q->tail)
-        q->tail->ipc_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-static void
 tq_remove(struct tcb_queue *q, struct tcb *t)
 {
     if (t->ipc_prev)
@@ -42,17 +30,6 @@ tq_remove(struct tcb_queue *q, struct tcb *t)
     else
         q->tail = t->ipc_prev;
     t->ipc_next = t->ipc_prev = NULL;
-}
-
-static struct tcb *
-ep_dequeue(struct endpoint *ep)
-{
-    struct tcb *t = ep->queue.head;
-    tq_remove(&ep->queue, t);
-    if (!ep->queue.head)
-        ep->state = EP_IDLE;
-    t->blocked_on = NULL;
-    return t;
 }
 
 /* ---- timeouts ------------------------------------------------------------------------ */
@@ -217,16 +194,6 @@ transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
 
 /* ---- endpoints ---------------------------------------------------------------------- */
 
-/* s's call was received by r: s waits for r's reply. */
-static void
-await_reply(struct tcb *s, struct tcb *r)
-{
-    s->state = THREAD_BLOCKED_REPLY;
-    s->blocked_on = NULL;
-    s->replier = r;
-    r->reply_to = s;
-}
-
 void
 ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t timeout)
 {
@@ -242,7 +209,7 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
         transfer(t, r, ep_cap->cap.badge, grant);
         wake(r);
         if (call)
-            await_reply(t, r);          /* a poll timeout covered only the send */
+            ipc_await_reply(t, r);          /* a poll timeout covered only the send */
         else
             arch_syscall_return(&t->regs, MICA_E_OK);
         return;
@@ -301,7 +268,7 @@ ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout)
         struct tcb *s = ep_dequeue(ep);
         transfer(s, t, s->ipc_badge, s->ipc_grant);
         if (s->ipc_call || s->fault_pending) {
-            await_reply(s, t);          /* its deadline, if any, now bounds the reply */
+            ipc_await_reply(s, t);          /* its deadline, if any, now bounds the reply */
         } else {
             timeout_cancel(s);
             arch_syscall_return(&s->regs, MICA_E_OK);

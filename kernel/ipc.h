@@ -27,6 +27,44 @@ struct notification {
 };
 _Static_assert(sizeof(struct notification) <= 1 << MICA_NOTIFICATION_BITS, "notification size");
 
+/* Queue t at the tail of q (through its ipc_next/ipc_prev links). */
+static inline void
+tq_push(struct tcb_queue *q, struct tcb *t)
+{
+    t->ipc_next = NULL;
+    t->ipc_prev = q->tail;
+    if (q->tail)
+        q->tail->ipc_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+/* Take the first thread off an endpoint's queue; it waits for nothing then. */
+static inline struct tcb *
+ep_dequeue(struct endpoint *ep)
+{
+    struct tcb *t = ep->queue.head;
+    ep->queue.head = t->ipc_next;
+    if (ep->queue.head)
+        ep->queue.head->ipc_prev = NULL;
+    else
+        ep->queue.tail = NULL, ep->state = EP_IDLE;
+    t->ipc_next = NULL;
+    t->blocked_on = NULL;
+    return t;
+}
+
+/* s's call (or fault) was received by r: s now waits for r's reply. */
+static inline void
+ipc_await_reply(struct tcb *s, struct tcb *r)
+{
+    s->state = THREAD_BLOCKED_REPLY;
+    s->blocked_on = NULL;
+    s->replier = r;
+    r->reply_to = s;
+}
+
 /*
  * The IPC operations of the current thread t. Each either completes (t's registers hold
  * the result) or blocks t (the result is written when it wakes). timeout: nanoseconds,

@@ -38,11 +38,8 @@ static int
 segment_page(paddr_t root, vaddr_t va, unsigned prot, uint8_t **page)
 {
     paddr_t pa = arch_vspace_lookup(root, va);
-    if (!pa) {
-        if (!(pa = pmm_alloc(&kernel_pmm)))
-            return MICA_E_NO_MEMORY;
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
-    }
+    if (!pa && !(pa = pmm_alloc_zeroed(&kernel_pmm)))
+        return MICA_E_NO_MEMORY;
     int err = arch_vspace_map(root, va, pa, prot);
     if (err) {
         if (!arch_vspace_lookup(root, va))

@@ -128,6 +128,15 @@ pmm_alloc(struct pmm *pmm)
 }
 
 paddr_t
+pmm_alloc_zeroed(struct pmm *pmm)
+{
+    paddr_t page = pmm_alloc(pmm);
+    if (page)
+        memset(phys_to_virt(page), 0, PAGE_SIZE);
+    return page;
+}
+
+paddr_t
 pmm_alloc_block(struct pmm *pmm, unsigned bits)
 {
     uint64_t size = 1UL << bits;

@@ -34,6 +34,9 @@ int pmm_reserve(struct pmm *pmm, paddr_t base, uint64_t len);
 /* One free page, not zeroed; 0 when memory is exhausted (page 0 is never handed out). */
 paddr_t pmm_alloc(struct pmm *pmm);
 
+/* pmm_alloc(), with the page zeroed. */
+paddr_t pmm_alloc_zeroed(struct pmm *pmm);
+
 /* 2^bits bytes of contiguous memory aligned to their size (bits >= PAGE_SHIFT), from the
  * ranges (never the free list); 0 if no range has room. For boot-time objects. */
 paddr_t pmm_alloc_block(struct pmm *pmm, unsigned bits);

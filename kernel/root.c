@@ -30,15 +30,6 @@ give(struct cte *cnode, uint64_t slot, const struct cap *cap)
     cte_insert(&cnode[slot], cap, NULL);
 }
 
-static paddr_t
-zeroed_page(void)
-{
-    paddr_t pa = pmm_alloc(&kernel_pmm);
-    if (pa)
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
-    return pa;
-}
-
 /* The boot modules: mapped read-only in the root task, one frame capability per page. */
 static void
 give_modules(const struct bootinfo *bi, paddr_t vspace)
@@ -70,7 +61,7 @@ give_modules(const struct bootinfo *bi, paddr_t vspace)
 static int
 root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootinfo *bi)
 {
-    paddr_t info = zeroed_page(), ipc = zeroed_page();
+    paddr_t info = pmm_alloc_zeroed(&kernel_pmm), ipc = pmm_alloc_zeroed(&kernel_pmm);
     if (!info || !ipc || arch_vspace_map(vspace, MICA_BOOT_INFO_VADDR, info, VM_READ) ||
         arch_vspace_map(vspace, MICA_BOOT_IPC_VADDR, ipc, VM_READ | VM_WRITE))
         return MICA_E_NO_MEMORY;        /* at boot: the pages stay with the kernel */

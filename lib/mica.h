@@ -152,6 +152,9 @@ mica_ipc_buffer(void)
 extern const struct mica_bootinfo *mica_bootinfo;
 void *mica_thread_area(void);
 
+/* The root task's largest untyped capability (0 in other tasks). */
+mica_cptr_t mica_boot_largest_untyped(void);
+
 /* Object methods (docs/api.md). Each returns a mica_error. */
 long mica_cnode_copy(mica_cptr_t cnode, uint64_t dest, mica_cptr_t src_cnode, uint64_t src,
                      unsigned rights);

@@ -36,6 +36,19 @@ mica_thread_area(void)
     return &main_area;
 }
 
+mica_cptr_t
+mica_boot_largest_untyped(void)
+{
+    const struct mica_bootinfo *bi = mica_bootinfo;
+    if (!bi || !bi->untyped_count)
+        return 0;
+    uint64_t best = 0;
+    for (uint64_t i = 1; i < bi->untyped_count; i++)
+        if (bi->untyped[i].size_bits > bi->untyped[best].size_bits)
+            best = i;
+    return bi->first_untyped + best;
+}
+
 void
 mica_thread_area_init(struct mica_thread_area *area, struct mica_ipc_buffer *ipc)
 {

@@ -482,10 +482,7 @@ main(void)
         return 1;
     }
     next_free = bi->first_free_slot;
-    big_untyped = bi->first_untyped;
-    for (uint64_t i = 1; i < bi->untyped_count; i++)
-        if (bi->untyped[i].size_bits > bi->untyped[big_untyped - bi->first_untyped].size_bits)
-            big_untyped = bi->first_untyped + i;
+    big_untyped = mica_boot_largest_untyped();
 
     boot_capabilities();
     lookup_errors();

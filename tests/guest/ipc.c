@@ -557,10 +557,7 @@ main(void)
         return 1;
     }
     next_free = bi->first_free_slot;
-    ut = bi->first_untyped;
-    for (uint64_t i = 1; i < bi->untyped_count; i++)
-        if (bi->untyped[i].size_bits > bi->untyped[ut - bi->first_untyped].size_bits)
-            ut = bi->first_untyped + i;
+    ut = mica_boot_largest_untyped();
 
     server_ep = make(MICA_OBJ_ENDPOINT);
     long err = mica_cnode_copy(bi->module[1].cnode, SERVER_EP, CNODE, server_ep,

@@ -41,10 +41,7 @@ table(paddr_t pa)
 static paddr_t
 alloc_table(void)
 {
-    paddr_t pa = pmm_alloc(&kernel_pmm);
-    if (pa)
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
-    return pa;
+    return pmm_alloc_zeroed(&kernel_pmm);
 }
 
 static unsigned
