@@ -17,6 +17,11 @@ import qemu  # noqa: E402
 MODES = {"icount": ["-icount", "shift=0,sleep=off"], "tcg": []}
 
 
+def parse(output):
+    """(name, median, min) for each BENCH line of a run's console."""
+    return re.findall(r"^BENCH (\S+) median=(\d+) min=(\d+)", output, re.M)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
@@ -28,7 +33,7 @@ def main():
                          modules=[os.path.join(user, "bench.elf"),
                                   os.path.join(user, "bench_server.elf")],
                          extra=extra, timeout=300)
-        found = re.findall(r"^BENCH (\S+) median=(\d+) min=(\d+)", boot.output, re.M)
+        found = parse(boot.output)
         if boot.reason != "success" or not found:
             print(boot.output[-3000:])
             print(f"bench: the {mode} run failed ({boot.reason})", file=sys.stderr)
@@ -40,8 +45,10 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
+    import linux_bench                  # the same figures from Linux, beside them
+    err = linux_bench.main(args.build)
     print(f"bench: figures in {out}")
-    return 0
+    return err
 
 
 if __name__ == "__main__":
