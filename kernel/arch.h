@@ -37,8 +37,9 @@ void arch_vspace_release(paddr_t root);
  * again changes its rights. MICA_E_INVALID_ARG if va is not a page-aligned user address or
  * already maps another page; MICA_E_NO_MEMORY if a page table cannot be allocated. */
 int arch_vspace_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot);
-/* The physical page mapped at va, or 0. */
+/* The physical page mapped at va, or 0; with writable, only a page user code may write. */
 paddr_t arch_vspace_lookup(paddr_t root, vaddr_t va);
+paddr_t arch_vspace_lookup_writable(paddr_t root, vaddr_t va);
 /* Free every user page and page table below root, then root itself. */
 void arch_vspace_destroy(paddr_t root);
 
@@ -69,6 +70,13 @@ static inline uint64_t arch_syscall_arg(const struct arch_regs *r, unsigned i)
 static inline void arch_syscall_return(struct arch_regs *r, uint64_t v) { r->rax = v; }
 static inline uint64_t arch_syscall_timeout(const struct arch_regs *r) { return r->r12; }
 static inline uint64_t arch_regs_ip(const struct arch_regs *r) { return r->rip; }
+
+/* Make a thread that entered by `syscall` execute the instruction again when it resumes. */
+static inline void
+arch_syscall_restart(struct arch_regs *r)
+{
+    r->rip -= 2;                    /* syscall is 0f 05 */
+}
 
 /* Message registers MR0-MR3, where the system call carries them. */
 static inline uint64_t arch_get_mr(const struct arch_regs *r, unsigned i)

@@ -127,18 +127,31 @@ rehome_children(struct cte *slot)
     link_child(heir, slot->parent);
 }
 
+/* Whether slot holds the last capability with its badge (copies of a badged capability are
+ * its children: the badge's capabilities form a subtree too). */
+static bool
+last_of_badge(const struct cte *slot)
+{
+    return slot->cap.badge && !slot->first_child &&
+           !(slot->parent && same_object(&slot->parent->cap, &slot->cap) &&
+             slot->parent->cap.badge == slot->cap.badge);
+}
+
 static void
 delete_one(struct cte *slot)
 {
     if (slot->cap.type == MICA_OBJ_NULL)
         return;
-    bool final = cte_is_final(slot);
+    bool final = cte_is_final(slot), badge_gone = last_of_badge(slot);
     struct cap cap = slot->cap;
     rehome_children(slot);
     unlink(slot);
     memset(slot, 0, sizeof(*slot));
-    if (!final)
+    if (!final) {
+        if (badge_gone)
+            object_badge_gone(&cap);
         return;
+    }
     if (cap.type == MICA_OBJ_CNODE) {
         struct cte *cnode = phys_to_virt(cap.obj);
         cnode[0].parent = cnodes_to_empty;          /* slot 0 is the list link */

@@ -41,6 +41,10 @@ _Static_assert(sizeof(struct cte) == 1 << MICA_CNODE_SLOT_BITS, "CNode slot size
 /* The destructor hook: object code cleans up when the last capability to it goes. */
 void object_destroy(const struct cap *cap);
 
+/* The last capability with cap's badge went, the object lives on: object code forgets
+ * what the badge still has in flight (an endpoint's queued sends with that badge). */
+void object_badge_gone(const struct cap *cap);
+
 /* Put cap into the empty slot dest as a child of parent (NULL: a root of the tree). */
 void cte_insert(struct cte *dest, const struct cap *cap, struct cte *parent);
 

@@ -37,7 +37,8 @@ simple_message(const struct tcb *t, uint64_t info)
 }
 
 /* Can the kernel switch from t (which blocks) straight to partner? Only if no ready thread
- * has a higher priority; they are all at most t's (t was running). */
+ * has a higher priority; they are all at most t's (t was running). The slow path puts the
+ * partner first among its equals (wake_partner), so it too runs the partner next. */
 static inline bool
 can_switch_to(const struct tcb *t, const struct tcb *partner)
 {
@@ -86,7 +87,7 @@ void
 fastpath_redirect(struct tcb *t)
 {
     struct cte *slot = &t->fault_ep;
-    if (slot->cap.type != MICA_OBJ_ENDPOINT)
+    if (slot->cap.type != MICA_OBJ_ENDPOINT || !(slot->cap.rights & MICA_RIGHT_WRITE))
         return;
     struct endpoint *ep = phys_to_virt(slot->cap.obj);
     struct tcb *r = ep->queue.head;

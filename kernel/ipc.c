@@ -79,6 +79,16 @@ wake(struct tcb *t)
         sched_enqueue(t);
 }
 
+/* Wake the partner of a call or reply: it runs before the ready threads of its priority, as
+ * the fast path's direct switch makes it (fastpath.c), so both paths schedule alike. */
+static void
+wake_partner(struct tcb *t)
+{
+    t->state = THREAD_RUNNABLE;
+    if (t != this_cpu()->current)
+        sched_enqueue_first(t);
+}
+
 void
 ipc_timeout_tick(uint64_t now)
 {
@@ -207,10 +217,15 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
         struct tcb *r = ep_dequeue(ep);
         timeout_cancel(r);
         transfer(t, r, ep_cap->cap.badge, grant);
-        wake(r);
         if (call)
-            ipc_await_reply(t, r);          /* a poll timeout covered only the send */
+            wake_partner(r);
         else
+            wake(r);
+        if (call) {
+            ipc_await_reply(t, r);
+            if (timeout != MICA_TIMEOUT_POLL)   /* a poll covered only the send */
+                timeout_arm(t, timeout);
+        } else
             arch_syscall_return(&t->regs, MICA_E_OK);
         return;
     }
@@ -229,7 +244,7 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
 bool
 ipc_send_fault(struct tcb *t)
 {
-    if (t->fault_ep.cap.type != MICA_OBJ_ENDPOINT)
+    if (t->fault_ep.cap.type != MICA_OBJ_ENDPOINT || !(t->fault_ep.cap.rights & MICA_RIGHT_WRITE))
         return false;
     t->fault_pending = true;
     ipc_send(t, &t->fault_ep, 0, true, MICA_TIMEOUT_FOREVER);
@@ -237,8 +252,8 @@ ipc_send_fault(struct tcb *t)
 }
 
 /* A receiver that still owes a reply takes a new message: that caller gets an error. */
-static void
-drop_reply(struct tcb *t)
+void
+ipc_drop_reply(struct tcb *t)
 {
     struct tcb *c = t->reply_to;
     t->reply_to = NULL;
@@ -259,7 +274,7 @@ ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout)
 {
     struct endpoint *ep = phys_to_virt(ep_cap->cap.obj);
     if (t->reply_to)
-        drop_reply(t);
+        ipc_drop_reply(t);
     if (t->bound && t->bound->word) {
         deliver_notification(t, t->bound, MICA_LABEL_NOTIFICATION);
         return;
@@ -299,7 +314,8 @@ fault_reply(struct tcb *server, struct tcb *c)
             regs[i] = i < MICA_MSG_REG_WORDS ? arch_get_mr(&server->regs, i)
                                              : server->ipc_kva->mr[i];
         arch_set_regs(c, regs);         /* refused values leave the registers as they were */
-    } else if (c->fault.kind == FAULT_SYSCALL && len >= 1) {
+    } else if (mica_msg_label(info) == MICA_FAULT_REPLY_RESUME && c->fault.kind == FAULT_SYSCALL &&
+               len >= 1) {
         arch_syscall_return(&c->regs, arch_get_mr(&server->regs, 0));
     }
 }
@@ -317,7 +333,7 @@ ipc_reply(struct tcb *t)
         fault_reply(t, c);
     else
         transfer(t, c, 0, false);       /* replies carry no capabilities */
-    wake(c);
+    wake_partner(c);
 }
 
 /* ---- notifications ------------------------------------------------------------------ */
@@ -344,6 +360,8 @@ ntfn_signal(struct notification *n, uint64_t badge)
 void
 ntfn_wait(struct tcb *t, struct notification *n, uint64_t timeout)
 {
+    if (t->reply_to)
+        ipc_drop_reply(t);              /* any plain receive does */
     if (n->word) {
         deliver_notification(t, n, 0);
         return;
@@ -383,8 +401,15 @@ ipc_cancel(struct tcb *t, int err)
     }
     timeout_cancel(t);
     t->blocked_on = NULL;
-    t->fault_pending = false;
     t->state = THREAD_INACTIVE;
+    if (t->fault_pending) {
+        /* Its registers are its own, not a result: an exception simply happens again when
+         * it runs; a redirected system call is made again. */
+        t->fault_pending = false;
+        if (t->fault.kind == FAULT_SYSCALL)
+            arch_syscall_restart(&t->regs);
+        return;
+    }
     arch_set_recv(&t->regs, (uint64_t)err, 0, 0);
 }
 
@@ -393,10 +418,24 @@ ipc_thread_gone(struct tcb *t)
 {
     ipc_cancel(t, MICA_E_DELETED);
     if (t->reply_to)
-        drop_reply(t);
+        ipc_drop_reply(t);
     if (t->bound) {
         t->bound->bound = NULL;
         t->bound = NULL;
+    }
+}
+
+void
+endpoint_cancel_badged(struct endpoint *ep, uint64_t badge)
+{
+    if (ep->state != EP_SEND)
+        return;
+    for (struct tcb *t = ep->queue.head, *next; t; t = next) {
+        next = t->ipc_next;
+        if (t->ipc_badge == badge) {
+            ipc_cancel(t, MICA_E_DELETED);
+            wake(t);
+        }
     }
 }
 

@@ -76,6 +76,9 @@ void ipc_reply(struct tcb *t);
 void ntfn_signal(struct notification *n, uint64_t badge);
 void ntfn_wait(struct tcb *t, struct notification *n, uint64_t timeout);
 
+/* t, which owes a reply, receives anew: the reply is dropped, its caller gets DELETED. */
+void ipc_drop_reply(struct tcb *t);
+
 /* Deliver t's fault to its fault endpoint as a call; false if it has none. */
 bool ipc_send_fault(struct tcb *t);
 
@@ -83,6 +86,10 @@ bool ipc_send_fault(struct tcb *t);
 void ipc_cancel(struct tcb *t, int err);
 /* t is being destroyed: also fail the caller it owes a reply, and unbind it. */
 void ipc_thread_gone(struct tcb *t);
+
+/* The last capability with this badge went: its queued senders fail with MICA_E_DELETED,
+ * so a new client given the badge never receives an old client's messages. */
+void endpoint_cancel_badged(struct endpoint *ep, uint64_t badge);
 
 /* The last capability went: wake everyone waiting with MICA_E_DELETED. */
 void endpoint_destroy(struct endpoint *ep);

@@ -60,6 +60,13 @@ object_create(unsigned type, unsigned size_bits, paddr_t obj, struct cap *cap)
 }
 
 void
+object_badge_gone(const struct cap *cap)
+{
+    if (cap->type == MICA_OBJ_ENDPOINT)
+        endpoint_cancel_badged(phys_to_virt(cap->obj), cap->badge);
+}
+
+void
 object_destroy(const struct cap *cap)
 {
     switch (cap->type) {

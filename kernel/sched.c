@@ -25,6 +25,15 @@ sched_enqueue(struct tcb *t)
 }
 
 void
+sched_enqueue_first(struct tcb *t)
+{
+    struct percpu *cpu = this_cpu();
+    assert(t->state == THREAD_RUNNABLE && t != cpu->current);
+    rq_push_head(&cpu->rq, &t->rq, t->prio);
+    preempt_if_higher(cpu, t->prio);
+}
+
+void
 sched_dequeue(struct tcb *t)
 {
     if (t->rq.queued)

@@ -12,6 +12,8 @@
 
 /* Make a runnable thread ready on this CPU: behind the others of its priority. */
 void sched_enqueue(struct tcb *t);
+/* ... or ahead of them: the partner of an IPC handoff, which the fast path switches to. */
+void sched_enqueue_first(struct tcb *t);
 /* Take a thread off the ready queues, if it is on them. */
 void sched_dequeue(struct tcb *t);
 /* The thread to run next on this CPU (it becomes current), or NULL to idle. */

@@ -13,8 +13,9 @@ tcb_of(const struct cte *slot)
 }
 
 /* The kernel's view of the IPC buffer at user address ipc in t's address space (vspace,
- * a VSpace capability): it must be mapped. The page stays where it is: frames cannot be
- * unmapped yet; with frame mapping the buffer will be named by a frame capability. */
+ * a VSpace capability): a page the thread may write (the kernel writes replies there). The
+ * page stays where it is: frames cannot be unmapped yet; with frame mapping the buffer will
+ * be named by a frame capability, which keeps it alive. */
 static int
 ipc_buffer_page(struct cte *vspace, vaddr_t ipc, struct mica_ipc_buffer **kva)
 {
@@ -23,7 +24,7 @@ ipc_buffer_page(struct cte *vspace, vaddr_t ipc, struct mica_ipc_buffer **kva)
         return MICA_E_INVALID_ARG;
     if (!ipc)
         return MICA_E_OK;
-    paddr_t pa = vspace ? arch_vspace_lookup(vspace->cap.obj, ipc) : 0;
+    paddr_t pa = vspace ? arch_vspace_lookup_writable(vspace->cap.obj, ipc) : 0;
     if (!pa)
         return MICA_E_INVALID_ARG;
     *kva = phys_to_virt(pa);
@@ -42,9 +43,9 @@ configure(struct invocation *inv, struct tcb *t)
         return err;
     if (inv->mr[1] && (err = lookup_cap(inv->caller, inv->mr[1], MICA_OBJ_VSPACE, 0, &vspace)))
         return err;
-    if (inv->mr[3] &&
-        (err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_ENDPOINT, 0, &fault_ep)))
-        return err;
+    if (inv->mr[3] && (err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_ENDPOINT,
+                                        MICA_RIGHT_WRITE, &fault_ep)))
+        return err;                     /* faults are sends: the capability must allow them */
     vaddr_t ipc = inv->mr[2];
     struct mica_ipc_buffer *kva;
     if ((err = ipc_buffer_page(vspace, ipc, &kva)))
@@ -90,6 +91,8 @@ bind_notification(struct invocation *inv, struct tcb *t)
         return MICA_E_BAD_STATE;                /* one binding each way */
     t->bound = n;
     n->bound = t;
+    if (n->word && t->state == THREAD_BLOCKED_RECV)
+        ntfn_signal(n, n->word);        /* signalled before: wake its receive now */
     return MICA_E_OK;
 }
 
@@ -129,6 +132,8 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_WRITE_REGS:
         if (inv->len < MICA_REG_COUNT)
             return MICA_E_INVALID_ARG;
+        if (t->state != THREAD_INACTIVE && t->state != THREAD_STOPPED)
+            return MICA_E_BAD_STATE;    /* running or blocked: its IPC would overwrite them */
         return arch_set_regs(t, inv->mr);
     case MICA_TCB_SUSPEND:
         thread_suspend(t);

@@ -181,6 +181,8 @@ long mica_tcb_resume(mica_cptr_t tcb);
 long mica_tcb_set_priority(mica_cptr_t tcb, uint64_t prio);
 long mica_tcb_set_mcp(mica_cptr_t tcb, uint64_t mcp);
 long mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base);
+/* The kernel's idea of the thread's IPC buffer; for the calling thread itself, also store
+ * it in the thread area (MICA_AREA_IPC_WORD), which the runtime reads. */
 long mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr);
 long mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn);
 long mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags);

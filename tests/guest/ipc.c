@@ -522,6 +522,140 @@ fault_kinds(void)
     }
 }
 
+/* ---- regressions from review --------------------------------------------------------- */
+
+static void
+registers_then_fault(uint64_t unused)
+{
+    (void)unused;
+    __asm__ volatile("mov $0x1111, %%rax\n\t"
+                     "mov $0x2222, %%rdi\n\t"
+                     "mov $0x3333, %%rsi\n\t"
+                     "1: ud2\n\t"
+                     "jmp 1b" : : : "rax", "rdi", "rsi");
+}
+
+static volatile char order[8];
+static volatile unsigned norder;
+static mica_cptr_t order_ep;
+
+static void
+note(char c)
+{
+    if (norder < sizeof(order) - 1)
+        order[norder++] = c;
+}
+
+static void
+order_server(uint64_t unused)
+{
+    (void)unused;
+    struct mica_msg m = { 0 };
+    mica_recv(order_ep, &m, FOREVER);
+    for (;;) {
+        note('S');
+        m.info = mica_msginfo(0, 0);
+        mica_reply_recv(order_ep, &m, FOREVER);
+    }
+}
+
+static void
+order_other(uint64_t unused)
+{
+    (void)unused;
+    note('X');
+    for (;;)
+        mica_yield();
+}
+
+static mica_cptr_t badge_ep, badge_cap;
+static volatile long badged_err = -1;
+
+static void
+badged_sender(uint64_t unused)
+{
+    (void)unused;
+    struct mica_msg m = { .info = mica_msginfo(1, 0) };
+    badged_err = mica_send(badge_cap, &m, FOREVER);
+    for (;;)
+        mica_yield();
+}
+
+static void
+review_regressions(void)
+{
+    static struct mica_thread f, s, x, b, silent;
+
+    /* An abandoned fault IPC (suspend, resume) leaves the thread's registers alone. */
+    mica_cptr_t fault_ep = make(MICA_OBJ_ENDPOINT);
+    long err = mica_thread_create(&f, ut, slot(), registers_then_fault, 0, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(f.tcb, CNODE, MICA_SLOT_VSPACE, 0, fault_ep);
+    if (!err)
+        err = mica_tcb_resume(f.tcb);
+    struct mica_msg m = { 0 };
+    if (!err)
+        err = mica_recv(fault_ep, &m, 1000 * MS);
+    mica_tcb_suspend(f.tcb);
+    mica_tcb_resume(f.tcb);
+    if (!err)
+        err = mica_recv(fault_ep, &m, 1000 * MS);     /* the ud2 again */
+    uint64_t regs[MICA_REG_COUNT] = { 0 };
+    mica_tcb_read_regs(f.tcb, regs);
+    EXPECT("abandoned_fault_keeps_registers",
+           !err && regs[MICA_REG_RAX] == 0x1111 && regs[MICA_REG_RDI] == 0x2222 &&
+           regs[MICA_REG_RSI] == 0x3333, "err %s, rax %#lx rdi %#lx rsi %#lx",
+           mica_errname(err), (unsigned long)regs[MICA_REG_RAX],
+           (unsigned long)regs[MICA_REG_RDI], (unsigned long)regs[MICA_REG_RSI]);
+    EXPECT_ERR("write_regs_of_a_blocked_thread_refused", mica_tcb_write_regs(f.tcb, regs),
+               MICA_E_BAD_STATE);
+    mica_tcb_read_regs(MICA_SLOT_TCB, regs);
+    EXPECT_ERR("write_regs_of_oneself_refused", mica_tcb_write_regs(MICA_SLOT_TCB, regs),
+               MICA_E_BAD_STATE);
+    mica_tcb_suspend(f.tcb);
+
+    EXPECT_ERR("fault_endpoint_needs_write",
+               mica_tcb_configure(f.tcb, CNODE, MICA_SLOT_VSPACE, 0,
+                                  copy(fault_ep, MICA_RIGHT_READ)), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("ipc_buffer_must_be_writable",
+               mica_tcb_set_ipc_buffer(f.tcb, MICA_BOOT_INFO_VADDR), MICA_E_INVALID_ARG);
+
+    /* A call with a timeout to a server already waiting, which never replies. */
+    call_ep = make(MICA_OBJ_ENDPOINT);
+    start(&silent, silent_server, 0);
+    let_others_run();
+    m = (struct mica_msg){ .info = mica_msginfo(1, 0) };
+    EXPECT_ERR("call_to_waiting_server_times_out", mica_call(call_ep, &m, 30 * MS),
+               MICA_E_TIMEOUT);
+    mica_tcb_suspend(silent.tcb);
+
+    /* The partner of a call runs before the other ready threads of its priority, on the
+     * fast path and the slow path alike. */
+    order_ep = make(MICA_OBJ_ENDPOINT);
+    start(&s, order_server, 0);
+    let_others_run();                           /* it waits in its receive */
+    start(&x, order_other, 0);                  /* ready, behind us */
+    m = (struct mica_msg){ .info = mica_msginfo(0, 0) };
+    mica_call(order_ep, &m, FOREVER);
+    note('R');
+    let_others_run();
+    EXPECT("call_partner_runs_first", !strcmp((const char *)order, "SRX"), "order %s",
+           (const char *)order);
+    mica_tcb_suspend(s.tcb);
+    mica_tcb_suspend(x.tcb);
+
+    /* Deleting the last capability with a badge cancels that badge's queued sends. */
+    badge_ep = make(MICA_OBJ_ENDPOINT);
+    badge_cap = mint(badge_ep, MICA_RIGHTS_ALL, 5);
+    start(&b, badged_sender, 0);
+    let_others_run();
+    mica_cnode_delete(CNODE, badge_cap);
+    let_others_run();
+    EXPECT_ERR("revoked_badge_cancels_queued_send", badged_err, MICA_E_DELETED);
+    EXPECT_ERR("revoked_badge_message_never_arrives", mica_recv(badge_ep, &m, POLL),
+               MICA_E_TIMEOUT);
+}
+
 static volatile long suspended_err = -1;
 static mica_cptr_t idle_ep;
 
@@ -574,6 +708,7 @@ main(void)
     faults();
     fault_kinds();
     redirect_roundtrips();
+    review_regressions();
     suspend_blocked();
     return test_failures;
 }

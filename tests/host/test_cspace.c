@@ -161,6 +161,18 @@ object_destroy(const struct cap *cap)
             cte_clear(owned[i].slot);
 }
 
+/* The badge hook of cspace.h: recorded, to check when a badge is gone. */
+static struct cap badges_gone[MAX_LOG];
+static unsigned nbadges_gone;
+
+void
+object_badge_gone(const struct cap *cap)
+{
+    assert_true(cap->badge != 0);
+    assert_true(nbadges_gone < MAX_LOG);
+    badges_gone[nbadges_gone++] = *cap;
+}
+
 /* How many times object_destroy() was called for the object of cap. */
 static unsigned
 times_destroyed(const struct cap *cap)
@@ -181,7 +193,7 @@ setup(void **state)
     memset(host_phys_base, 0xa5, ARENA_SIZE);       /* cnode_init must clear its slots */
     memset(tcb_slots, 0, sizeof(tcb_slots));
     arena_top = PAGE_SIZE;
-    ncnodes = nowned = ndestroyed = nslots = 0;
+    ncnodes = nowned = ndestroyed = nslots = nbadges_gone = 0;
     for (unsigned i = 0; i < ARRAY_SIZE(tcb_slots); i++)
         slots[nslots++] = &tcb_slots[i];
     destroy_sp_min = UINTPTR_MAX;
@@ -357,6 +369,42 @@ copy(struct cte *dest, struct cte *src)
 {
     assert_int_equal(cte_derive(dest, src, MICA_RIGHTS_ALL, 0), MICA_E_OK);
     check_all();
+}
+
+/* ---- badges ------------------------------------------------------------------------ */
+
+/* A badge is gone with the last capability minted (or copied) with it, while the object
+ * lives on; deleting one of two copies, or an unbadged capability, says nothing. */
+static void
+cte_delete_of_the_last_badged_cap_reports_the_badge(void **state)
+{
+    (void)state;
+    insert(S(1), ep(1), NULL);
+    assert_int_equal(cte_derive(S(2), S(1), MICA_RIGHTS_ALL, 5), MICA_E_OK);
+    copy(S(3), S(2));
+    cte_delete(S(3));
+    assert_int_equal(nbadges_gone, 0);
+    cte_delete(S(2));
+    check_all();
+    assert_int_equal(nbadges_gone, 1);
+    assert_int_equal(badges_gone[0].badge, 5);
+    assert_int_equal(ndestroyed, 0);                    /* S(1) keeps the endpoint */
+}
+
+/* Deleting a badged capability with a copy below: the copy takes over, the badge lives. */
+static void
+cte_delete_of_a_badged_cap_with_a_copy_keeps_the_badge(void **state)
+{
+    (void)state;
+    insert(S(1), ep(1), NULL);
+    assert_int_equal(cte_derive(S(2), S(1), MICA_RIGHTS_ALL, 9), MICA_E_OK);
+    copy(S(3), S(2));
+    cte_delete(S(2));
+    check_all();
+    assert_int_equal(nbadges_gone, 0);
+    cte_revoke(S(1));
+    assert_int_equal(nbadges_gone, 1);
+    assert_int_equal(badges_gone[0].badge, 9);
 }
 
 /* ---- insert and derive ------------------------------------------------------------- */
@@ -1673,6 +1721,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(cte_delete_of_the_last_badged_cap_reports_the_badge),
+        T(cte_delete_of_a_badged_cap_with_a_copy_keeps_the_badge),
         T(cte_insert_without_parent_makes_a_root),
         T(cte_insert_under_a_parent_links_children_as_siblings),
         T(cte_derive_makes_a_child_of_the_source),
