@@ -145,10 +145,9 @@ arch_set_reply(struct arch_regs *r, uint64_t err, uint64_t info, const uint64_t 
 void arch_get_regs(const struct tcb *t, uint64_t regs[]);
 int arch_set_regs(struct tcb *t, const uint64_t regs[]);
 
-/* Copy n bytes from user address usrc, or to udst; MICA_E_FAULT if any byte is not
- * accessible user memory (some bytes may have been copied). */
+/* Copy n bytes from user address usrc; MICA_E_FAULT if any byte is not readable user
+ * memory (some bytes may have been copied). */
 int arch_copy_from_user(void *dst, vaddr_t usrc, size_t n);
-int arch_copy_to_user(vaddr_t udst, const void *src, size_t n);
 
 /* Stop the machine; under QEMU with the isa-debug-exit device, QEMU exits and its
  * status tells the reason (docs/testing.md). */

@@ -211,10 +211,3 @@ arch_copy_from_user(void *dst, vaddr_t usrc, size_t n)
     return copy_user_bytes(dst, (const void *)usrc, n) ? MICA_E_FAULT : MICA_E_OK;
 }
 
-int
-arch_copy_to_user(vaddr_t udst, const void *src, size_t n)
-{
-    if (!user_range(udst, n))
-        return MICA_E_FAULT;
-    return copy_user_bytes((void *)udst, src, n) ? MICA_E_FAULT : MICA_E_OK;
-}
