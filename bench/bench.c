@@ -9,51 +9,15 @@
 #include "bench.h"
 #include "mica.h"
 
-#define SAMPLES     2001
-#define WARMUP      200
+#define BENCH_PRINTF mica_printf
+#include "measure.h"
+
 #define CNODE       MICA_SLOT_CNODE
 #define FOREVER     MICA_TIMEOUT_FOREVER
 
-static uint64_t samples[SAMPLES];
 static const struct mica_bootinfo *bi;
 static uint64_t next_free;
 static mica_cptr_t ut;
-
-static inline uint64_t
-rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void
-report(const char *name)
-{
-    qsort(samples, SAMPLES, sizeof(samples[0]), cmp);
-    mica_printf("BENCH %s median=%lu min=%lu\n", name, (unsigned long)samples[SAMPLES / 2],
-                (unsigned long)samples[0]);
-}
-
-/* Time one operation, given as a statement, WARMUP + SAMPLES times. */
-#define MEASURE(name, ...)                                                          \
-    do {                                                                            \
-        for (int i_ = -WARMUP; i_ < SAMPLES; i_++) {                               \
-            uint64_t t0_ = rdtsc();                                                 \
-            __VA_ARGS__;                                                            \
-            uint64_t t1_ = rdtsc();                                                 \
-            if (i_ >= 0)                                                            \
-                samples[i_] = t1_ - t0_;                                            \
-        }                                                                           \
-        report(name);                                                               \
-    } while (0)
 
 static mica_cptr_t
 make(unsigned type)

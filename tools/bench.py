@@ -22,33 +22,45 @@ def parse(output):
     return re.findall(r"^BENCH (\S+) median=(\d+) min=(\d+)", output, re.M)
 
 
+def run_modes(results, system, rename=lambda name: name, extra=(), **boot):
+    """Boot a system once per mode, print its figures and add them to results; False if a
+    run failed."""
+    for mode, mode_extra in MODES.items():
+        run = qemu.boot(extra=[*extra, *mode_extra], **boot)
+        found = parse(run.output)
+        if run.reason != "success" or not found:
+            print(run.output[-3000:])
+            print(f"bench: the {system} {mode} run failed ({run.reason})", file=sys.stderr)
+            return False
+        for name, median, low in found:
+            name = rename(name)
+            results.setdefault(name, {})[mode] = {"median": int(median), "min": int(low)}
+            print(f"bench {name} {mode} median={median} min={low}")
+    return True
+
+
+def save(results, build):
+    out = os.path.join(build, "bench", "results.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     args = ap.parse_args()
     user = os.path.join(args.build, "user")
     results = {}
-    for mode, extra in MODES.items():
-        boot = qemu.boot(kernel=os.path.join(args.build, "kernel.elf"),
-                         modules=[os.path.join(user, "bench.elf"),
-                                  os.path.join(user, "bench_server.elf")],
-                         extra=extra, timeout=300)
-        found = parse(boot.output)
-        if boot.reason != "success" or not found:
-            print(boot.output[-3000:])
-            print(f"bench: the {mode} run failed ({boot.reason})", file=sys.stderr)
-            return 1
-        for name, median, low in found:
-            results.setdefault(name, {})[mode] = {"median": int(median), "min": int(low)}
-            print(f"bench {name} {mode} median={median} min={low}")
-    out = os.path.join(args.build, "bench", "results.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump(results, f, indent=2, sort_keys=True)
+    if not run_modes(results, "Mica", kernel=os.path.join(args.build, "kernel.elf"),
+                     modules=[os.path.join(user, "bench.elf"),
+                              os.path.join(user, "bench_server.elf")], timeout=300):
+        return 1
     import linux_bench                  # the same figures from Linux, beside them
-    err = linux_bench.main(args.build)
-    print(f"bench: figures in {out}")
-    return err
+    ok = linux_bench.run(results, args.build)
+    print(f"bench: figures in {save(results, args.build)}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ the first time, unless LINUX_KERNEL names a bzImage. Prints the figures like too
 and merges them into build/bench/results.json."""
 import glob
 import os
-import shutil
-import struct
 import subprocess
 import sys
 
@@ -58,39 +56,30 @@ def initramfs(init_binary, out):
         f.write(cpio_entry("TRAILER!!!", 0))
 
 
-def main(build):
-    import json
-    import qemu
-    from bench import MODES, parse
+def run(results, build):
+    """Add Linux's figures to results; True unless a run failed (no kernel: skipped)."""
+    from bench import run_modes
     linux_dir = os.path.join(build, "linux")
     try:
         vmlinuz = kernel(linux_dir)
     except (subprocess.CalledProcessError, StopIteration, IndexError, OSError) as e:
         print(f"bench: no Linux kernel to compare with ({e}); Linux figures skipped")
-        return 0
+        return True
     init = os.path.join(linux_dir, "lbench")
-    sh("musl-gcc", "-static", "-O2", "-o", init, "bench/linux/lbench.c")
+    sh("musl-gcc", "-static", "-O2", "-Ibench", "-o", init, "bench/linux/lbench.c")
     ramfs = os.path.join(linux_dir, "initramfs.cpio")
     initramfs(init, ramfs)
-    out = os.path.join(build, "bench", "results.json")
-    results = json.load(open(out)) if os.path.exists(out) else {}
-    for mode, extra in MODES.items():
-        boot = qemu.boot(kernel=vmlinuz, modules=[], cmdline="console=ttyS0 quiet",
-                         extra=["-initrd", ramfs, *extra], timeout=600)
-        found = parse(boot.output)
-        if boot.reason != "success" or not found:
-            print(boot.output[-2000:])
-            print(f"bench: the Linux {mode} run failed ({boot.reason})", file=sys.stderr)
-            return 1
-        for name, median, low in found:
-            name = name if name.startswith(("linux_", "pagefault")) else "linux_" + name
-            results.setdefault(name, {})[mode] = {"median": int(median), "min": int(low)}
-            print(f"bench {name} {mode} median={median} min={low}")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump(results, f, indent=2, sort_keys=True)
-    return 0
+    return run_modes(results, "Linux", kernel=vmlinuz, cmdline="console=ttyS0 quiet",
+                     extra=["-initrd", ramfs], timeout=600,
+                     rename=lambda n: n if n.startswith(("linux_", "pagefault")) else "linux_" + n)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build"))
+    import json
+    from bench import save
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    out = os.path.join(build, "bench", "results.json")
+    results = json.load(open(out)) if os.path.exists(out) else {}
+    ok = run(results, build)
+    save(results, build)
+    sys.exit(0 if ok else 1)

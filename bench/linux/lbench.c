@@ -13,46 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SAMPLES     2001
-#define WARMUP      200
-
-static uint64_t samples[SAMPLES];
-
-static inline uint64_t
-rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void
-report(const char *name)
-{
-    qsort(samples, SAMPLES, sizeof(samples[0]), cmp);
-    printf("BENCH %s median=%lu min=%lu\n", name, (unsigned long)samples[SAMPLES / 2],
-           (unsigned long)samples[0]);
-    fflush(stdout);
-}
-
-#define MEASURE(name, ...)                                                          \
-    do {                                                                            \
-        for (int i_ = -WARMUP; i_ < SAMPLES; i_++) {                               \
-            uint64_t t0_ = rdtsc();                                                 \
-            __VA_ARGS__;                                                            \
-            uint64_t t1_ = rdtsc();                                                 \
-            if (i_ >= 0)                                                            \
-                samples[i_] = t1_ - t0_;                                            \
-        }                                                                           \
-        report(name);                                                               \
-    } while (0)
+#define BENCH_PRINTF(...) (printf(__VA_ARGS__), fflush(stdout))
+#include "measure.h"
 
 /* A byte there and back through two pipes between two processes. */
 static void
