@@ -217,16 +217,15 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
         struct tcb *r = ep_dequeue(ep);
         timeout_cancel(r);
         transfer(t, r, ep_cap->cap.badge, grant);
-        if (call)
-            wake_partner(r);
-        else
-            wake(r);
         if (call) {
+            wake_partner(r);
             ipc_await_reply(t, r);
             if (timeout != MICA_TIMEOUT_POLL)   /* a poll covered only the send */
                 timeout_arm(t, timeout);
-        } else
+        } else {
+            wake(r);
             arch_syscall_return(&t->regs, MICA_E_OK);
+        }
         return;
     }
     if (timeout == MICA_TIMEOUT_POLL) {
