@@ -158,9 +158,10 @@ fault_message(struct tcb *s, struct tcb *r)
     return mica_msginfo(fault_labels[f->kind], put_words(r, w, n));
 }
 
-/* Copy capabilities named in s's IPC buffer to r's receive slots; how many went. */
+/* Copy (or move) the capabilities named in s's IPC buffer to r's receive slots; how many
+ * went. */
 static unsigned
-transfer_caps(struct tcb *s, struct tcb *r, unsigned ncaps)
+transfer_caps(struct tcb *s, struct tcb *r, unsigned ncaps, bool move)
 {
     if (!ncaps || !s->ipc_kva || !r->ipc_kva || !r->ipc_kva->recv_cnode)
         return 0;
@@ -171,9 +172,12 @@ transfer_caps(struct tcb *s, struct tcb *r, unsigned ncaps)
     for (; done < ncaps; done++) {
         struct cte *src, *dest = cnode_slot(&cnode->cap, r->ipc_kva->recv_slot + done);
         if (!dest || dest->cap.type != MICA_OBJ_NULL ||
-            lookup_cap(s, s->ipc_kva->caps[done], MICA_OBJ_NULL, 0, &src) ||
-            cte_derive(dest, src, MICA_RIGHTS_ALL, 0))
+            lookup_cap(s, s->ipc_kva->caps[done], MICA_OBJ_NULL, 0, &src))
             break;
+        if (move)
+            cte_move(dest, src);
+        else if (cte_derive(dest, src, MICA_RIGHTS_ALL, 0))
+            break;                      /* untyped memory is moved, never copied */
     }
     return done;
 }
@@ -196,7 +200,8 @@ transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
             else
                 len = MICA_MSG_REG_WORDS;   /* no buffer on one side: the rest is cut */
         }
-        unsigned caps = grant ? transfer_caps(s, r, mica_msg_caps(sent)) : 0;
+        unsigned caps = grant ? transfer_caps(s, r, mica_msg_caps(sent),
+                                              sent & MICA_MSG_MOVE_CAPS) : 0;
         info = mica_msginfo_caps(mica_msg_label(sent), caps, len);
     }
     arch_set_recv(&r->regs, MICA_E_OK, badge, info);

@@ -7,13 +7,15 @@
 
 /*
  * Message info: bits 0-6 the length in message registers, bits 7-8 the number of
- * capabilities sent (their cptrs in the IPC buffer's caps[]), bits 12-63 the label (for an
- * invocation, the method). Masks and shifts, never C bit-fields (the layout is ABI).
+ * capabilities sent (their cptrs in the IPC buffer's caps[]), bit 9 set to move them rather
+ * than copy them, bits 12-63 the label (for an invocation, the method). Masks and shifts,
+ * never C bit-fields (the layout is ABI).
  */
 #define MICA_MSG_LENGTH_BITS    7
 #define MICA_MSG_LENGTH_MASK    ((1u << MICA_MSG_LENGTH_BITS) - 1)
 #define MICA_MSG_CAPS_SHIFT     7
 #define MICA_MSG_CAPS_MASK      3u
+#define MICA_MSG_MOVE_CAPS      (1u << 9)
 #define MICA_MSG_LABEL_SHIFT    12
 #define MICA_MSG_MAX_CAPS       3
 

@@ -141,6 +141,16 @@ rights_and_transfer(void)
     mica_cnode_identify(CNODE, gift, &info);
     EXPECT("sender_keeps_a_transferred_capability", info.type == MICA_OBJ_NOTIFICATION,
            "type %lu", (unsigned long)info.type);
+
+    /* Moved instead: the server gets it, the sender's slot is empty afterwards. */
+    m = (struct mica_msg){ .info = mica_msginfo_caps(OP_CAPS, 1, 0) | MICA_MSG_MOVE_CAPS };
+    err = mica_call(server_ep, &m, FOREVER);
+    mica_cnode_identify(CNODE, gift, &info);
+    EXPECT("capability_moved_with_grant",
+           !err && m.mr[0] == 1 && m.mr[1] == MICA_OBJ_NOTIFICATION &&
+           info.type == MICA_OBJ_NULL, "err %s, %lu caps, type %lu, left %lu",
+           mica_errname(err), (unsigned long)m.mr[0], (unsigned long)m.mr[1],
+           (unsigned long)info.type);
 }
 
 /* ---- timeouts ------------------------------------------------------------------------ */
