@@ -43,6 +43,21 @@ paddr_t arch_vspace_lookup_writable(paddr_t root, vaddr_t va);
 /* Free every user page and page table below root, then root itself. */
 void arch_vspace_destroy(paddr_t root);
 
+/* User-managed paging structures (vspace.c checks the arguments first):
+ * - install table at the first level missing on the walk to va: MICA_E_SLOT_FULL if none;
+ * - remove table from the walk to va, if it is there;
+ * - whether a table maps nothing;
+ * - map the frame pa of 2^bits bytes at va with MICA_MAP_* attributes: MICA_E_NO_TABLE if a
+ *   table on the way is missing, MICA_E_SLOT_FULL if va is mapped;
+ * - remove the mapping of pa at va, if it is there;
+ * - what va maps to: the physical address (0: nothing) and its MICA_MAP_* attributes. */
+int arch_table_map(paddr_t root, vaddr_t va, paddr_t table);
+void arch_table_unmap(paddr_t root, vaddr_t va, paddr_t table);
+bool arch_table_empty(paddr_t table);
+int arch_frame_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits, unsigned attrs);
+void arch_frame_unmap(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits);
+paddr_t arch_vspace_query(paddr_t root, vaddr_t va, unsigned *attrs);
+
 /* Threads: registers for a first entry to user mode at entry, with stack sp and argument arg. */
 void arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg);
 /* Forget what this CPU has loaded of t (its thread pointer): t's TLS base changed, or t is

@@ -84,6 +84,7 @@ cte_derive(struct cte *dest, struct cte *src, unsigned rights, uint64_t badge)
     cap.rights &= rights;
     if (badge)
         cap.badge = badge;
+    cap.extra = 0;                      /* per-capability state: a copy starts afresh */
     cte_insert(dest, &cap, src);
     return MICA_E_OK;
 }
@@ -147,6 +148,8 @@ delete_one(struct cte *slot)
     rehome_children(slot);
     unlink(slot);
     memset(slot, 0, sizeof(*slot));
+    if (cap.extra && cap.type != MICA_OBJ_UNTYPED)
+        object_release(&cap);
     if (!final) {
         if (badge_gone)
             object_badge_gone(&cap);

@@ -18,7 +18,9 @@ struct cap {
     uint8_t reserved[5];
     paddr_t obj;            /* the object's physical address (untyped: the region's) */
     uint64_t badge;         /* endpoint, notification: the badge; I/O ports: first | last<<16 */
-    uint64_t extra;         /* untyped: bytes already retyped (the watermark) */
+    uint64_t extra;         /* state of this capability alone, never copied: untyped: bytes
+                             * retyped (the watermark); frame, page table: where it is
+                             * mapped (vaddr | ASID; 0: not mapped) */
 };
 
 /*
@@ -44,6 +46,10 @@ void object_destroy(const struct cap *cap);
 /* The last capability with cap's badge went, the object lives on: object code forgets
  * what the badge still has in flight (an endpoint's queued sends with that badge). */
 void object_badge_gone(const struct cap *cap);
+
+/* A capability with state of its own (extra, other than untyped's) is deleted: object code
+ * releases it (a frame's or page table's mapping). */
+void object_release(const struct cap *cap);
 
 /* Put cap into the empty slot dest as a child of parent (NULL: a root of the tree). */
 void cte_insert(struct cte *dest, const struct cap *cap, struct cte *parent);

@@ -22,6 +22,9 @@ static const invoke_fn methods[MICA_OBJ_TYPE_COUNT] = {
     [MICA_OBJ_CNODE] = cnode_invoke,
     [MICA_OBJ_UNTYPED] = untyped_invoke,
     [MICA_OBJ_TCB] = tcb_invoke,
+    [MICA_OBJ_FRAME] = frame_invoke,
+    [MICA_OBJ_PAGE_TABLE] = page_table_invoke,
+    [MICA_OBJ_VSPACE] = vspace_invoke,
 };
 
 static int

@@ -29,6 +29,9 @@ int lookup_cap(struct tcb *t, uint64_t cptr, unsigned type, unsigned rights, str
 int cnode_invoke(struct invocation *inv);
 int untyped_invoke(struct invocation *inv);
 int tcb_invoke(struct invocation *inv);
+int frame_invoke(struct invocation *inv);
+int page_table_invoke(struct invocation *inv);
+int vspace_invoke(struct invocation *inv);
 
 /* MICA_SYS_CALL: decode the request, run the method, write the reply. */
 void invoke_syscall(struct tcb *t);

@@ -5,6 +5,7 @@
 #include "ipc.h"
 #include "object.h"
 #include "thread.h"
+#include "vspace.h"
 
 int
 object_size_bits(unsigned type, unsigned size_bits)
@@ -21,6 +22,7 @@ object_size_bits(unsigned type, unsigned size_bits)
                    ? (int)size_bits : -1;
     case MICA_OBJ_TCB: return MICA_TCB_BITS;
     case MICA_OBJ_VSPACE: return MICA_VSPACE_BITS;
+    case MICA_OBJ_PAGE_TABLE: return MICA_PAGE_TABLE_BITS;
     case MICA_OBJ_ENDPOINT: return MICA_ENDPOINT_BITS;
     case MICA_OBJ_NOTIFICATION: return MICA_NOTIFICATION_BITS;
     default: return -1;             /* IRQ control, I/O ports: made at boot only */
@@ -45,12 +47,12 @@ object_create(unsigned type, unsigned size_bits, paddr_t obj, struct cap *cap)
     case MICA_OBJ_FRAME:
         cap->size_bits = (uint8_t)size_bits;
         break;
-    case MICA_OBJ_VSPACE: {
-        paddr_t root = obj;
+    case MICA_OBJ_VSPACE:
         memset(phys_to_virt(obj), 0, 1UL << bits);
-        arch_vspace_init(root);
+        arch_vspace_init(obj);
+        cap->badge = asid_alloc(obj);   /* retype checked there is one (asid_available) */
+        assert(cap->badge);
         return;
-    }
     default:
         break;
     }
@@ -67,6 +69,12 @@ object_badge_gone(const struct cap *cap)
 }
 
 void
+object_release(const struct cap *cap)
+{
+    vspace_release(cap);
+}
+
+void
 object_destroy(const struct cap *cap)
 {
     switch (cap->type) {
@@ -74,6 +82,7 @@ object_destroy(const struct cap *cap)
         thread_destroy(phys_to_virt(cap->obj));
         break;
     case MICA_OBJ_VSPACE:
+        asid_free((unsigned)cap->badge);        /* its frames' and tables' records go stale */
         arch_vspace_release(cap->obj);
         break;
     case MICA_OBJ_ENDPOINT:

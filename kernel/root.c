@@ -12,6 +12,7 @@
 #include "pmm.h"
 #include "root.h"
 #include "thread.h"
+#include "vspace.h"
 
 #include <mica/bootinfo.h>
 
@@ -119,8 +120,12 @@ boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
     give(cnode, MICA_SLOT_CNODE, &cap);
     object_create(MICA_OBJ_TCB, 0, tp, &cap);
     give(cnode, MICA_SLOT_TCB, &cap);
-    give(cnode, MICA_SLOT_VSPACE,
-         &(struct cap){ .type = MICA_OBJ_VSPACE, .rights = MICA_RIGHTS_ALL, .obj = vspace });
+    unsigned asid = asid_alloc(vspace);
+    if (!asid)
+        return MICA_E_NO_MEMORY;
+    give(cnode, MICA_SLOT_VSPACE, &(struct cap){ .type = MICA_OBJ_VSPACE,
+                                                 .rights = MICA_RIGHTS_ALL, .obj = vspace,
+                                                 .badge = asid });
 
     struct tcb *t = phys_to_virt(tp);
     thread_init(t, name);

@@ -4,6 +4,7 @@
  * objects comes back when the untyped capability has no children left (after revoke). */
 #include "invoke.h"
 #include "object.h"
+#include "vspace.h"
 
 #define RETYPE_MAX_COUNT    256
 
@@ -25,6 +26,8 @@ untyped_invoke(struct invocation *inv)
         return MICA_E_INVALID_ARG;
     if (count == 0 || count > RETYPE_MAX_COUNT)
         return MICA_E_RANGE;
+    if (type == MICA_OBJ_VSPACE && count > asid_available())
+        return MICA_E_NO_MEMORY;                /* out of address-space names */
 
     struct cte *cnode;
     int err = lookup_cap(inv->caller, inv->mr[2], MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode);

@@ -142,3 +142,38 @@ mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags)
 {
     return INVOKE(tcb, MICA_TCB_SET_FLAGS, flags);
 }
+
+long
+mica_frame_map(mica_cptr_t frame, mica_cptr_t vspace, uint64_t vaddr, unsigned attrs)
+{
+    return INVOKE(frame, MICA_FRAME_MAP, vspace, vaddr, attrs);
+}
+
+long mica_frame_unmap(mica_cptr_t frame) { return INVOKE(frame, MICA_FRAME_UNMAP); }
+
+long
+mica_frame_address(mica_cptr_t frame, uint64_t *paddr)
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS] = { 0 };
+    long err = mica_invoke(frame, MICA_FRAME_ADDRESS, 0, mr, NULL);
+    *paddr = mr[0];
+    return err;
+}
+
+long
+mica_page_table_map(mica_cptr_t table, mica_cptr_t vspace, uint64_t vaddr)
+{
+    return INVOKE(table, MICA_PAGE_TABLE_MAP, vspace, vaddr);
+}
+
+long mica_page_table_unmap(mica_cptr_t table) { return INVOKE(table, MICA_PAGE_TABLE_UNMAP); }
+
+long
+mica_vspace_query(mica_cptr_t vspace, uint64_t vaddr, uint64_t *paddr, unsigned *attrs)
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS] = { vaddr };
+    long err = mica_invoke(vspace, MICA_VSPACE_QUERY, 1, mr, NULL);
+    *paddr = mr[0];
+    *attrs = (unsigned)mr[1];
+    return err;
+}

@@ -187,6 +187,14 @@ long mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr);
 long mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn);
 long mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags);
 
+/* Frames, page tables and address spaces. */
+long mica_frame_map(mica_cptr_t frame, mica_cptr_t vspace, uint64_t vaddr, unsigned attrs);
+long mica_frame_unmap(mica_cptr_t frame);
+long mica_frame_address(mica_cptr_t frame, uint64_t *paddr);
+long mica_page_table_map(mica_cptr_t table, mica_cptr_t vspace, uint64_t vaddr);
+long mica_page_table_unmap(mica_cptr_t table);
+long mica_vspace_query(mica_cptr_t vspace, uint64_t vaddr, uint64_t *paddr, unsigned *attrs);
+
 /* A thread sharing its creator's CNode and VSpace (slots MICA_SLOT_CNODE, _VSPACE), with
  * its own IPC buffer, thread area and stack, all in this structure. */
 #define MICA_THREAD_STACK_WORDS 2048

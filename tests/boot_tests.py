@@ -65,6 +65,8 @@ def boot_tests(build):
                  expect=[r"command line .*nofastpath",
                          r"TEST PASS suspend_fails_a_blocked_receive",
                          r"halted the machine, status 0 \(0 IPCs on the fast path\)"]),
+        BootTest("memory", modules=["memory.elf"],
+                 expect=[r"TEST PASS capabilities_outlive_their_address_space"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

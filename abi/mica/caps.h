@@ -22,6 +22,7 @@ enum mica_obj_type {
     MICA_OBJ_NOTIFICATION = 7,  /* a word of signal bits (operations come with IPC) */
     MICA_OBJ_IRQ_CONTROL = 8,   /* the right to take interrupt lines (boot only) */
     MICA_OBJ_IO_PORTS = 9,      /* a range of x86 I/O ports (boot only) */
+    MICA_OBJ_PAGE_TABLE = 10,   /* a paging structure below an address space's root */
     MICA_OBJ_TYPE_COUNT
 };
 
@@ -42,8 +43,15 @@ enum mica_obj_type {
 #define MICA_LARGE_FRAME_BITS   21
 #define MICA_TCB_BITS           12
 #define MICA_VSPACE_BITS        12
+#define MICA_PAGE_TABLE_BITS    12
 #define MICA_ENDPOINT_BITS      6
 #define MICA_NOTIFICATION_BITS  6
+
+/* Mapping a frame: what user code may do with it (reading is implied) and how it is cached.
+ * Writing needs the write right on the frame capability too. */
+#define MICA_MAP_WRITE      (1u << 0)
+#define MICA_MAP_EXEC       (1u << 1)
+#define MICA_MAP_UNCACHED   (1u << 2)   /* device memory */
 
 /* Priorities: 0 (lowest) to 255. Boot threads start at MICA_BOOT_PRIO; the root task's
  * maximum controlled priority is MICA_MAX_PRIO, other boot tasks' is their priority. */

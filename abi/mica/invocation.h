@@ -28,6 +28,14 @@ enum mica_invocation {
     MICA_TCB_SET_IPC_BUFFER,    /* (address): a mapped, page-aligned page of its space */
     MICA_TCB_BIND_NOTIFICATION, /* (notification cptr, or 0 to unbind) */
     MICA_TCB_SET_FLAGS,         /* (MICA_TCB_FLAG_*) */
+
+    /* Frames and page tables: each capability maps its object once (copy it to map more) */
+    MICA_FRAME_MAP = 64,        /* (vspace, vaddr, MICA_MAP_*) */
+    MICA_FRAME_UNMAP,           /* () */
+    MICA_FRAME_ADDRESS,         /* () -> MR0 the physical address (for DMA) */
+    MICA_PAGE_TABLE_MAP,        /* (vspace, vaddr): at the first level missing there */
+    MICA_PAGE_TABLE_UNMAP,      /* (): only when nothing is mapped through it */
+    MICA_VSPACE_QUERY,          /* (vaddr) -> MR0 physical address or 0, MR1 MICA_MAP_* */
 };
 
 /* TCB flags. REDIRECT_SYSCALLS: the thread's syscall instructions are not Mica calls but

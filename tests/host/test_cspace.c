@@ -173,6 +173,16 @@ object_badge_gone(const struct cap *cap)
     badges_gone[nbadges_gone++] = *cap;
 }
 
+/* The release hook of cspace.h: counted. */
+static unsigned nreleased;
+
+void
+object_release(const struct cap *cap)
+{
+    assert_true(cap->extra != 0);
+    nreleased++;
+}
+
 /* How many times object_destroy() was called for the object of cap. */
 static unsigned
 times_destroyed(const struct cap *cap)
@@ -470,10 +480,30 @@ cte_derive_copies_object_size_and_badge(void **state)
     (void)state;
     struct cap f = frame(1);
     f.badge = 0x1234;
-    f.extra = 0x5678;
+    f.extra = 0x5678;                       /* the source's own state (a frame's mapping) */
     insert(S(1), f, NULL);
     copy(S(2), S(1));
-    assert_memory_equal(&S(2)->cap, &S(1)->cap, sizeof(struct cap));
+    struct cap expect = f;
+    expect.extra = 0;                       /* is not copied: the copy starts unmapped */
+    assert_memory_equal(&S(2)->cap, &expect, sizeof(struct cap));
+    assert_int_equal(S(1)->cap.extra, 0x5678);
+}
+
+/* Deleting a capability with state of its own (a mapped frame) releases that state, once;
+ * deleting its copy, which has none, does not. */
+static void
+cte_delete_releases_a_caps_own_state(void **state)
+{
+    (void)state;
+    struct cap f = frame(1);
+    f.extra = 0x400000 | 1;
+    insert(S(1), f, NULL);
+    copy(S(2), S(1));
+    unsigned before = nreleased;
+    cte_delete(S(2));
+    assert_int_equal(nreleased, before);
+    cte_delete(S(1));
+    assert_int_equal(nreleased, before + 1);
 }
 
 static void
@@ -1728,6 +1758,7 @@ main(void)
         T(cte_derive_makes_a_child_of_the_source),
         T(cte_derive_of_a_copy_makes_a_grandchild),
         T(cte_derive_copies_object_size_and_badge),
+        T(cte_delete_releases_a_caps_own_state),
         T(cte_derive_reduces_rights_to_those_asked),
         T(cte_derive_never_adds_rights),
         T(cte_derive_badges_an_unbadged_endpoint),

@@ -10,10 +10,12 @@
 
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <mica/caps.h>
 
 #define ENTRIES         512
 #define PML4_KERNEL     256         /* first kernel-half PML4 slot */
 #define LARGE_PAGE      (2UL << 20)
+#define LARGE_PAGE_BITS 21
 #define EARLY_MAP_END   (4UL << 30) /* boot.S maps the low 4 GiB at the physmap */
 
 typedef uint64_t pte_t;
@@ -233,4 +235,125 @@ void
 arch_vspace_destroy(paddr_t root)
 {
     free_level(root, 3);
+}
+
+/* ---- user-managed paging structures ------------------------------------------------- */
+
+/* Forget translations of root after its tables changed: one page, or everything below it
+ * (a table went). Only this CPU can have them for now. */
+static void
+flush(paddr_t root, vaddr_t va, bool all)
+{
+    if (root != read_cr3())
+        return;
+    if (all)
+        write_cr3(root);            /* user entries are never global */
+    else
+        invlpg(va);
+}
+
+int
+arch_table_map(paddr_t root, vaddr_t va, paddr_t table_pa)
+{
+    pte_t *t = table(root);
+    for (unsigned l = 3; l > 0; l--) {
+        pte_t *e = &t[index_at(va, l)];
+        if (!(*e & PTE_P)) {
+            *e = table_pa | PTE_P | PTE_W | PTE_U;      /* rights are the leaves' */
+            return MICA_E_OK;
+        }
+        if (*e & PTE_PS)
+            return MICA_E_SLOT_FULL;                    /* a large page covers va */
+        t = table(*e);
+    }
+    return MICA_E_SLOT_FULL;
+}
+
+void
+arch_table_unmap(paddr_t root, vaddr_t va, paddr_t table_pa)
+{
+    pte_t *t = table(root);
+    for (unsigned l = 3; l > 0; l--) {
+        pte_t *e = &t[index_at(va, l)];
+        if (!(*e & PTE_P) || (*e & PTE_PS))
+            return;
+        if ((*e & PTE_ADDR) == table_pa) {
+            *e = 0;
+            flush(root, va, true);
+            return;
+        }
+        t = table(*e);
+    }
+}
+
+bool
+arch_table_empty(paddr_t table_pa)
+{
+    const pte_t *t = table(table_pa);
+    for (unsigned i = 0; i < ENTRIES; i++)
+        if (t[i] & PTE_P)
+            return false;
+    return true;
+}
+
+/* The entry that maps va at level (0: 4 KiB, 1: 2 MiB), or NULL if a table is missing. */
+static pte_t *
+leaf_entry(paddr_t root, vaddr_t va, unsigned level, int *err)
+{
+    pte_t *t = table(root);
+    for (unsigned l = 3; l > level; l--) {
+        pte_t *e = &t[index_at(va, l)];
+        if (!(*e & PTE_P) || (*e & PTE_PS)) {
+            *err = *e & PTE_P ? MICA_E_SLOT_FULL : MICA_E_NO_TABLE;
+            return NULL;
+        }
+        t = table(*e);
+    }
+    return &t[index_at(va, level)];
+}
+
+int
+arch_frame_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits, unsigned attrs)
+{
+    int err = MICA_E_OK;
+    bool large = bits == LARGE_PAGE_BITS;
+    pte_t *e = leaf_entry(root, va, large, &err);
+    if (!e)
+        return err;
+    if (*e & PTE_P)
+        return MICA_E_SLOT_FULL;
+    *e = pa | PTE_P | PTE_U | (large ? PTE_PS : 0) | (attrs & MICA_MAP_WRITE ? PTE_W : 0) |
+         (attrs & MICA_MAP_EXEC ? 0 : pte_nx) | (attrs & MICA_MAP_UNCACHED ? PTE_PCD | PTE_PWT : 0);
+    return MICA_E_OK;
+}
+
+void
+arch_frame_unmap(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits)
+{
+    int err;
+    pte_t *e = leaf_entry(root, va, bits == LARGE_PAGE_BITS, &err);
+    if (e && (*e & PTE_P) && (*e & PTE_ADDR) == pa) {
+        *e = 0;
+        flush(root, va, false);
+    }
+}
+
+paddr_t
+arch_vspace_query(paddr_t root, vaddr_t va, unsigned *attrs)
+{
+    pte_t *t = table(root);
+    for (unsigned l = 3;; l--) {
+        pte_t e = t[index_at(va, l)];
+        if (!(e & PTE_P))
+            return 0;
+        if (l == 0 || (l == 1 && (e & PTE_PS))) {
+            *attrs = (e & PTE_W ? MICA_MAP_WRITE : 0) | (e & pte_nx ? 0 : MICA_MAP_EXEC) |
+                     (e & PTE_PCD ? MICA_MAP_UNCACHED : 0);
+            uint64_t span = l ? LARGE_PAGE : PAGE_SIZE;
+            return (e & PTE_ADDR & ~(span - 1)) + va % span;
+        }
+        if (e & PTE_PS)
+            return 0;                   /* 1 GiB pages are never made here */
+        t = table(e);
+    }
 }

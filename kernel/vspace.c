@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Frames, page tables and address spaces: the methods, and the ASID table that guards every
+ * mapping. A frame or page-table capability maps its object once, recording (vaddr, ASID)
+ * in its own state (cap.extra); a copy starts unmapped, so a task maps a frame twice with
+ * two capabilities, and deleting or revoking capabilities removes exactly their mappings.
+ * Page tables are user-made (retyped from untyped memory, like every kernel object) and go
+ * wherever a walk finds the first missing level: PDPT, page directory or page table.
+ */
+#include "invoke.h"
+#include "vspace.h"
+
+#define ASID_MASK       (PAGE_SIZE - 1)     /* the ASID sits below the page-aligned vaddr */
+
+static paddr_t asid_root[ASID_COUNT];       /* 0: free */
+static unsigned asids_used = 1;             /* ASID 0 counts as used */
+static unsigned asid_next = 1;
+
+_Static_assert(ASID_COUNT <= PAGE_SIZE, "an ASID fits below a page-aligned address");
+
+unsigned
+asid_alloc(paddr_t root)
+{
+    if (asids_used == ASID_COUNT)
+        return 0;
+    while (asid_root[asid_next])                /* round robin: slow to reuse a number */
+        asid_next = asid_next % (ASID_COUNT - 1) + 1;
+    unsigned asid = asid_next;
+    asid_root[asid] = root;
+    asids_used++;
+    return asid;
+}
+
+void
+asid_free(unsigned asid)
+{
+    if (asid && asid < ASID_COUNT && asid_root[asid]) {
+        asid_root[asid] = 0;
+        asids_used--;
+    }
+}
+
+unsigned
+asid_available(void)
+{
+    return ASID_COUNT - asids_used;
+}
+
+/* The root of the address space a mapping record names, or 0 if it is gone. */
+static paddr_t
+mapping_root(uint64_t mapping)
+{
+    return asid_root[mapping & ASID_MASK];
+}
+
+static uint64_t
+mapping_vaddr(uint64_t mapping)
+{
+    return mapping & ~(uint64_t)ASID_MASK;
+}
+
+void
+vspace_release(const struct cap *cap)
+{
+    paddr_t root = mapping_root(cap->extra);
+    if (!root)
+        return;
+    if (cap->type == MICA_OBJ_FRAME)
+        arch_frame_unmap(root, mapping_vaddr(cap->extra), cap->obj, cap->size_bits);
+    else if (cap->type == MICA_OBJ_PAGE_TABLE)
+        arch_table_unmap(root, mapping_vaddr(cap->extra), cap->obj);
+}
+
+/* The address space named by MR0 and a vaddr (MR1) where an object of 2^bits bytes fits. */
+static int
+target(struct invocation *inv, unsigned bits, paddr_t *root, uint64_t *mapping)
+{
+    struct cte *vs;
+    uint64_t va = inv->mr[1], size = 1UL << bits;
+    int err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_VSPACE, MICA_RIGHT_WRITE, &vs);
+    if (err)
+        return err;
+    if (va % size || va >= MICA_USER_TOP || MICA_USER_TOP - va < size)
+        return MICA_E_INVALID_ARG;
+    unsigned asid = (unsigned)vs->cap.badge;
+    if (!asid || asid_root[asid] != vs->cap.obj)
+        return MICA_E_BAD_STATE;                /* cannot happen for a live VSpace */
+    *root = vs->cap.obj;
+    *mapping = va | asid;
+    return MICA_E_OK;
+}
+
+int
+frame_invoke(struct invocation *inv)
+{
+    struct cap *cap = &inv->slot->cap;
+    paddr_t root;
+    uint64_t mapping;
+    int err;
+
+    switch (inv->label) {
+    case MICA_FRAME_MAP: {
+        if (inv->len < 3)
+            return MICA_E_INVALID_ARG;
+        unsigned attrs = (unsigned)inv->mr[2];
+        if (inv->mr[2] & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC | MICA_MAP_UNCACHED))
+            return MICA_E_INVALID_ARG;
+        if (!(cap->rights & MICA_RIGHT_READ) ||
+            ((attrs & MICA_MAP_WRITE) && !(cap->rights & MICA_RIGHT_WRITE)))
+            return MICA_E_NO_RIGHTS;
+        if (cap->extra)
+            return MICA_E_BAD_STATE;            /* mapped already: copy the capability */
+        if ((err = target(inv, cap->size_bits, &root, &mapping)) ||
+            (err = arch_frame_map(root, mapping_vaddr(mapping), cap->obj, cap->size_bits, attrs)))
+            return err;
+        cap->extra = mapping;
+        return MICA_E_OK;
+    }
+    case MICA_FRAME_UNMAP:
+        vspace_release(cap);
+        cap->extra = 0;
+        return MICA_E_OK;
+    case MICA_FRAME_ADDRESS:
+        inv->mr[0] = cap->obj;
+        inv->reply_len = 1;
+        return MICA_E_OK;
+    default:
+        return MICA_E_BAD_METHOD;
+    }
+}
+
+int
+page_table_invoke(struct invocation *inv)
+{
+    struct cap *cap = &inv->slot->cap;
+    paddr_t root;
+    uint64_t mapping;
+    int err;
+
+    if (!(cap->rights & MICA_RIGHT_WRITE))
+        return MICA_E_NO_RIGHTS;
+    switch (inv->label) {
+    case MICA_PAGE_TABLE_MAP:
+        if (inv->len < 2)
+            return MICA_E_INVALID_ARG;
+        if (cap->extra)
+            return MICA_E_BAD_STATE;
+        inv->mr[1] &= ~(PAGE_SIZE - 1);         /* any address the table is to serve */
+        if ((err = target(inv, PAGE_SHIFT, &root, &mapping)) ||
+            (err = arch_table_map(root, mapping_vaddr(mapping), cap->obj)))
+            return err;
+        cap->extra = mapping;
+        return MICA_E_OK;
+    case MICA_PAGE_TABLE_UNMAP:
+        if (!arch_table_empty(cap->obj))
+            return MICA_E_BAD_STATE;            /* unmap what is mapped through it first */
+        vspace_release(cap);
+        cap->extra = 0;
+        return MICA_E_OK;
+    default:
+        return MICA_E_BAD_METHOD;
+    }
+}
+
+int
+vspace_invoke(struct invocation *inv)
+{
+    if (inv->label != MICA_VSPACE_QUERY)
+        return MICA_E_BAD_METHOD;
+    if (inv->len < 1)
+        return MICA_E_INVALID_ARG;
+    if (!(inv->slot->cap.rights & MICA_RIGHT_READ))
+        return MICA_E_NO_RIGHTS;
+    unsigned attrs = 0;
+    inv->mr[0] = inv->mr[0] < MICA_USER_TOP ? arch_vspace_query(inv->slot->cap.obj, inv->mr[0],
+                                                                &attrs) : 0;
+    inv->mr[1] = attrs;
+    inv->reply_len = 2;
+    return MICA_E_OK;
+}

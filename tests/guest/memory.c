@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/* Frames, page tables and address spaces, from the root task: mapping with rights and
+ * caching attributes (no-execute and read-only enforced), shared frames, unmapping by
+ * method, delete and revoke, page tables at every level, large frames, queries, and
+ * capabilities that outlive their address space. */
+#include <string.h>
+
+#include "test.h"
+
+#define CNODE       MICA_SLOT_CNODE
+#define VSPACE      MICA_SLOT_VSPACE
+#define FOREVER     MICA_TIMEOUT_FOREVER
+#define MS          1000000UL
+#define BASE        0x600000000000UL        /* a PML4 slot the root task does not use */
+
+static uint64_t next_free;
+static mica_cptr_t ut;
+
+static uint64_t slot(void) { return next_free++; }
+
+static mica_cptr_t
+make(unsigned type, unsigned bits)
+{
+    mica_cptr_t s = slot();
+    long err = mica_untyped_retype(ut, type, bits, CNODE, s, 1);
+    if (err)
+        mica_printf("memory: retype of type %u failed: %s\n", type, mica_errname(err));
+    return s;
+}
+
+static mica_cptr_t
+copy(mica_cptr_t src, unsigned rights)
+{
+    mica_cptr_t s = slot();
+    mica_cnode_copy(CNODE, s, CNODE, src, rights);
+    return s;
+}
+
+static uint64_t
+mapped(mica_cptr_t vspace, uint64_t va, unsigned *attrs)
+{
+    uint64_t pa = 0;
+    unsigned a = 0;
+    mica_vspace_query(vspace, va, &pa, &a);
+    if (attrs)
+        *attrs = a;
+    return pa;
+}
+
+/* A thread that touches one address and reports the fault it gets, if any. */
+static volatile uint64_t touch_addr;
+static volatile int touch_write, touch_exec;
+
+static void
+toucher(uint64_t unused)
+{
+    (void)unused;
+    if (touch_exec)
+        ((void (*)(void))touch_addr)();
+    else if (touch_write)
+        *(volatile uint8_t *)touch_addr = 1;
+    else
+        (void)*(volatile uint8_t *)touch_addr;
+    for (;;)
+        mica_yield();
+}
+
+/* The fault label and flags a touch of va gets (0 if none within the time). */
+static uint64_t
+touch(uint64_t va, int write, int exec, uint64_t *flags)
+{
+    static struct mica_thread th[8];
+    static unsigned n;
+    static mica_cptr_t ep;
+    if (!ep)
+        ep = make(MICA_OBJ_ENDPOINT, 0);
+    struct mica_thread *t = &th[n++ % 8];
+    touch_addr = va;
+    touch_write = write;
+    touch_exec = exec;
+    struct mica_msg m = { 0 };
+    long err = mica_thread_create(t, ut, slot(), toucher, 0, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(t->tcb, CNODE, VSPACE, 0, ep);
+    if (!err)
+        err = mica_tcb_resume(t->tcb);
+    if (!err)
+        err = mica_recv(ep, &m, 50 * MS);
+    mica_tcb_suspend(t->tcb);
+    *flags = m.mr[3];
+    return err ? 0 : mica_msg_label(m.info);
+}
+
+int
+main(void)
+{
+    const struct mica_bootinfo *bi = mica_bootinfo;
+    if (!bi)
+        return 1;
+    next_free = bi->first_free_slot;
+    ut = mica_boot_largest_untyped();
+
+    mica_cptr_t f = make(MICA_OBJ_FRAME, 12);
+    EXPECT_ERR("map_without_tables_refused", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE),
+               MICA_E_NO_TABLE);
+    mica_cptr_t pdpt = make(MICA_OBJ_PAGE_TABLE, 0), pd = make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t pt = make(MICA_OBJ_PAGE_TABLE, 0), extra = make(MICA_OBJ_PAGE_TABLE, 0);
+    long err = mica_page_table_map(pdpt, VSPACE, BASE);
+    if (!err)
+        err = mica_page_table_map(pd, VSPACE, BASE);
+    if (!err)
+        err = mica_page_table_map(pt, VSPACE, BASE);
+    EXPECT_ERR("page_tables_map_level_by_level", err, MICA_E_OK);
+    EXPECT_ERR("no_level_left_for_a_table", mica_page_table_map(extra, VSPACE, BASE),
+               MICA_E_SLOT_FULL);
+
+    EXPECT_ERR("map_frame", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE), MICA_E_OK);
+    volatile uint64_t *p = (volatile uint64_t *)BASE;
+    p[0] = 0x1234567890abcdefUL;
+    uint64_t pa = 0;
+    unsigned attrs;
+    mica_frame_address(f, &pa);
+    EXPECT("query_finds_the_frame", mapped(VSPACE, BASE + 8, &attrs) == pa + 8 && pa &&
+           attrs == MICA_MAP_WRITE, "query %#lx, frame %#lx, attrs %u",
+           (unsigned long)mapped(VSPACE, BASE + 8, NULL), (unsigned long)pa, attrs);
+    EXPECT_ERR("second_map_of_one_cap_refused", mica_frame_map(f, VSPACE, BASE + 4096, 0),
+               MICA_E_BAD_STATE);
+
+    mica_cptr_t f2 = copy(f, MICA_RIGHT_READ);
+    EXPECT_ERR("writable_map_needs_write_right",
+               mica_frame_map(f2, VSPACE, BASE + 4096, MICA_MAP_WRITE), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("occupied_address_refused", mica_frame_map(f2, VSPACE, BASE, 0),
+               MICA_E_SLOT_FULL);
+    EXPECT_ERR("unaligned_address_refused", mica_frame_map(f2, VSPACE, BASE + 8, 0),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("kernel_address_refused",
+               mica_frame_map(f2, VSPACE, 0xffff800000000000UL, 0), MICA_E_INVALID_ARG);
+    EXPECT_ERR("unknown_attributes_refused", mica_frame_map(f2, VSPACE, BASE + 4096, 1u << 9),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("read_only_copy_maps", mica_frame_map(f2, VSPACE, BASE + 4096, 0), MICA_E_OK);
+    EXPECT("shared_frame_seen_at_both_addresses",
+           ((volatile uint64_t *)(BASE + 4096))[0] == 0x1234567890abcdefUL, "other contents");
+
+    uint64_t flags = 0;
+    EXPECT("write_to_read_only_mapping_faults",
+           touch(BASE + 4096, 1, 0, &flags) == MICA_FAULT_PAGE &&
+           (flags & MICA_FAULT_FLAG_WRITE) && (flags & MICA_FAULT_FLAG_PRESENT),
+           "flags %#lx", (unsigned long)flags);
+    EXPECT("reading_it_does_not", touch(BASE + 4096, 0, 0, &flags) == 0, "a read faulted");
+
+    /* No-execute honoured: code written through one mapping runs only through an
+     * executable one. */
+    ((volatile uint8_t *)BASE)[64] = 0xc3;                              /* ret */
+    EXPECT("executing_a_non_exec_mapping_faults",
+           touch(BASE + 64, 0, 1, &flags) == MICA_FAULT_PAGE && (flags & MICA_FAULT_FLAG_EXEC),
+           "flags %#lx", (unsigned long)flags);
+    mica_cptr_t fx = copy(f, MICA_RIGHTS_ALL);
+    EXPECT_ERR("map_executable", mica_frame_map(fx, VSPACE, BASE + 8192, MICA_MAP_EXEC),
+               MICA_E_OK);
+    EXPECT("executable_mapping_runs", touch(BASE + 8192 + 64, 0, 1, &flags) == 0,
+           "fault flags %#lx", (unsigned long)flags);
+
+    mica_cptr_t fu = make(MICA_OBJ_FRAME, 12);
+    mica_frame_map(fu, VSPACE, BASE + 3 * 4096, MICA_MAP_UNCACHED | MICA_MAP_WRITE);
+    mapped(VSPACE, BASE + 3 * 4096, &attrs);
+    EXPECT("uncached_attribute_recorded", attrs == (MICA_MAP_UNCACHED | MICA_MAP_WRITE),
+           "attrs %u", attrs);
+
+    /* Unmapping: by method, by deleting the capability, by revoking its parent. */
+    EXPECT_ERR("unmap", mica_frame_unmap(f), MICA_E_OK);
+    EXPECT("unmap_removes_only_its_mapping",
+           !mapped(VSPACE, BASE, NULL) && mapped(VSPACE, BASE + 4096, NULL) == pa,
+           "query %#lx / %#lx", (unsigned long)mapped(VSPACE, BASE, NULL),
+           (unsigned long)mapped(VSPACE, BASE + 4096, NULL));
+    mica_cnode_delete(CNODE, f2);
+    EXPECT("delete_unmaps", !mapped(VSPACE, BASE + 4096, NULL), "still mapped");
+    mica_cptr_t f3 = copy(fx, MICA_RIGHTS_ALL);
+    mica_frame_map(f3, VSPACE, BASE + 4 * 4096, MICA_MAP_WRITE);
+    mica_cnode_revoke(CNODE, f);
+    EXPECT("revoke_unmaps_every_copy", !mapped(VSPACE, BASE + 8192, NULL) &&
+           !mapped(VSPACE, BASE + 4 * 4096, NULL), "a copy is still mapped");
+    EXPECT_ERR("remap_after_unmap", mica_frame_map(f, VSPACE, BASE, 0), MICA_E_OK);
+
+    EXPECT_ERR("busy_page_table_unmap_refused", mica_page_table_unmap(pt), MICA_E_BAD_STATE);
+    mica_frame_unmap(f);
+    mica_frame_unmap(fu);
+    EXPECT_ERR("empty_page_table_unmaps", mica_page_table_unmap(pt), MICA_E_OK);
+    EXPECT_ERR("frame_needs_its_table_again", mica_frame_map(f, VSPACE, BASE, 0),
+               MICA_E_NO_TABLE);
+
+    /* A 2 MiB frame goes straight into the page directory. */
+    mica_cptr_t big = make(MICA_OBJ_FRAME, 21);
+    uint64_t big_va = BASE + (2UL << 20);
+    err = mica_frame_map(big, VSPACE, big_va, MICA_MAP_WRITE);
+    if (!err)
+        ((volatile uint64_t *)(big_va + (1UL << 20)))[0] = 7;
+    uint64_t big_pa = 0;
+    mica_frame_address(big, &big_pa);
+    EXPECT("large_frame_maps_and_works", !err && big_pa &&
+           mapped(VSPACE, big_va + (1UL << 20), NULL) == big_pa + (1UL << 20),
+           "err %s", mica_errname(err));
+
+    /* Another address space: tables and frames in it; then it goes, and the capabilities
+     * that still record mappings in it are deleted without harm. */
+    mica_cptr_t vs = make(MICA_OBJ_VSPACE, 0), t1 = make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t t2 = make(MICA_OBJ_PAGE_TABLE, 0), t3 = make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t g = make(MICA_OBJ_FRAME, 12);
+    err = mica_page_table_map(t1, vs, 0x400000);
+    if (!err)
+        err = mica_page_table_map(t2, vs, 0x400000);
+    if (!err)
+        err = mica_page_table_map(t3, vs, 0x400000);
+    if (!err)
+        err = mica_frame_map(g, vs, 0x400000, MICA_MAP_WRITE);
+    uint64_t g_pa = 0;
+    mica_frame_address(g, &g_pa);
+    EXPECT("map_into_another_address_space", !err && mapped(vs, 0x400000, NULL) == g_pa,
+           "err %s", mica_errname(err));
+    EXPECT("it_is_not_ours", !mapped(VSPACE, 0x400000, NULL) ||
+           mapped(VSPACE, 0x400000, NULL) != g_pa, "our text page is the frame");
+    mica_cnode_delete(CNODE, vs);
+    mica_cnode_delete(CNODE, g);
+    mica_cnode_delete(CNODE, t3);
+    EXPECT_ERR("capabilities_outlive_their_address_space", mica_frame_address(f, &pa),
+               MICA_E_OK);
+    return test_failures;
+}
