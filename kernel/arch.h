@@ -37,9 +37,9 @@ void arch_vspace_release(paddr_t root);
  * again changes its rights. MICA_E_INVALID_ARG if va is not a page-aligned user address or
  * already maps another page; MICA_E_NO_MEMORY if a page table cannot be allocated. */
 int arch_vspace_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot);
-/* The physical page mapped at va, or 0; with writable, only a page user code may write. */
+/* The physical page mapped at user address va, or 0. (<arch/mmu.h> also gives the inline
+ * arch_user_page(), which can ask for a page user code may write.) */
 paddr_t arch_vspace_lookup(paddr_t root, vaddr_t va);
-paddr_t arch_vspace_lookup_writable(paddr_t root, vaddr_t va);
 /* Free every user page and page table below root, then root itself. */
 void arch_vspace_destroy(paddr_t root);
 

@@ -91,12 +91,13 @@ fastpath_redirect(struct tcb *t)
         return;
     struct endpoint *ep = phys_to_virt(slot->cap.obj);
     struct tcb *r = ep->queue.head;
-    if (ep->state != EP_RECV || !can_switch_to(t, r) || r->reply_to || !r->ipc_kva)
+    struct mica_ipc_buffer *buf;
+    if (ep->state != EP_RECV || !can_switch_to(t, r) || r->reply_to || !(buf = ipc_buffer_of(r)))
         return;
 
     /* Point of no return. */
     ep_dequeue(ep);
-    arch_syscall_message(&r->regs, r->ipc_kva->mr, &t->regs);
+    arch_syscall_message(&r->regs, buf->mr, &t->regs);
     arch_set_recv(&r->regs, MICA_E_OK, slot->cap.badge, mica_msginfo(MICA_FAULT_SYSCALL, 8));
     t->fault = (struct fault){ .kind = FAULT_SYSCALL, .ip = arch_regs_ip(&t->regs) };
     t->fault_pending = true;

@@ -40,9 +40,10 @@ decode_and_invoke(struct tcb *t, struct invocation *inv)
     for (unsigned i = 0; i < MICA_MSG_REG_WORDS; i++)
         inv->mr[i] = arch_syscall_arg(r, 2 + i);
     if (inv->len > MICA_MSG_REG_WORDS) {
-        if (!t->ipc_kva)
+        struct mica_ipc_buffer *buf = ipc_buffer_of(t);
+        if (!buf)
             return MICA_E_BAD_STATE;
-        memcpy(&inv->mr[MICA_MSG_REG_WORDS], &t->ipc_kva->mr[MICA_MSG_REG_WORDS],
+        memcpy(&inv->mr[MICA_MSG_REG_WORDS], &buf->mr[MICA_MSG_REG_WORDS],
                (inv->len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     }
     int err = lookup_cap(t, arch_syscall_arg(r, 0), MICA_OBJ_NULL, 0, &inv->slot);
@@ -64,8 +65,9 @@ invoke_syscall(struct tcb *t)
         inv.reply_len = 0;
         memset(inv.mr, 0, MICA_MSG_REG_WORDS * sizeof(inv.mr[0]));
     }
-    if (inv.reply_len > MICA_MSG_REG_WORDS && t->ipc_kva)
-        memcpy(&t->ipc_kva->mr[MICA_MSG_REG_WORDS], &inv.mr[MICA_MSG_REG_WORDS],
+    struct mica_ipc_buffer *buf = inv.reply_len > MICA_MSG_REG_WORDS ? ipc_buffer_of(t) : NULL;
+    if (buf)
+        memcpy(&buf->mr[MICA_MSG_REG_WORDS], &inv.mr[MICA_MSG_REG_WORDS],
                (inv.reply_len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     arch_set_reply(&t->regs, (uint64_t)err, mica_msginfo(0, inv.reply_len), inv.mr);
 }

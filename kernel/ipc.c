@@ -127,9 +127,10 @@ put_words(struct tcb *r, const uint64_t *words, unsigned n)
         arch_set_mr(&r->regs, i, words[i]);
     if (n <= MICA_MSG_REG_WORDS)
         return n;
-    if (!r->ipc_kva)
+    struct mica_ipc_buffer *buf = ipc_buffer_of(r);
+    if (!buf)
         return MICA_MSG_REG_WORDS;
-    memcpy(&r->ipc_kva->mr[MICA_MSG_REG_WORDS], &words[MICA_MSG_REG_WORDS],
+    memcpy(&buf->mr[MICA_MSG_REG_WORDS], &words[MICA_MSG_REG_WORDS],
            (n - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
     return n;
 }
@@ -161,18 +162,19 @@ fault_message(struct tcb *s, struct tcb *r)
 /* Copy (or move) the capabilities named in s's IPC buffer to r's receive slots; how many
  * went. */
 static unsigned
-transfer_caps(struct tcb *s, struct tcb *r, unsigned ncaps, bool move)
+transfer_caps(struct tcb *s, struct mica_ipc_buffer *sbuf, struct tcb *r,
+              struct mica_ipc_buffer *rbuf, unsigned ncaps, bool move)
 {
-    if (!ncaps || !s->ipc_kva || !r->ipc_kva || !r->ipc_kva->recv_cnode)
+    if (!ncaps || !sbuf || !rbuf || !rbuf->recv_cnode)
         return 0;
     struct cte *cnode;
-    if (lookup_cap(r, r->ipc_kva->recv_cnode, MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode))
+    if (lookup_cap(r, rbuf->recv_cnode, MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode))
         return 0;
     unsigned done = 0;
     for (; done < ncaps; done++) {
-        struct cte *src, *dest = cnode_slot(&cnode->cap, r->ipc_kva->recv_slot + done);
+        struct cte *src, *dest = cnode_slot(&cnode->cap, rbuf->recv_slot + done);
         if (!dest || dest->cap.type != MICA_OBJ_NULL ||
-            lookup_cap(s, s->ipc_kva->caps[done], MICA_OBJ_NULL, 0, &src))
+            lookup_cap(s, sbuf->caps[done], MICA_OBJ_NULL, 0, &src))
             break;
         if (move)
             cte_move(dest, src);
@@ -192,16 +194,21 @@ transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
     } else {
         uint64_t sent = arch_syscall_arg(&s->regs, 1);
         unsigned len = MIN(mica_msg_length(sent), MICA_MSG_MAX_WORDS);
+        unsigned ncaps = grant ? mica_msg_caps(sent) : 0;
+        struct mica_ipc_buffer *sbuf = NULL, *rbuf = NULL;
+        if (len > MICA_MSG_REG_WORDS || ncaps) {
+            sbuf = ipc_buffer_of(s);
+            rbuf = ipc_buffer_of(r);
+        }
         arch_copy_mrs(&r->regs, &s->regs);
         if (len > MICA_MSG_REG_WORDS) {
-            if (s->ipc_kva && r->ipc_kva)
-                memcpy(&r->ipc_kva->mr[MICA_MSG_REG_WORDS], &s->ipc_kva->mr[MICA_MSG_REG_WORDS],
+            if (sbuf && rbuf)
+                memcpy(&rbuf->mr[MICA_MSG_REG_WORDS], &sbuf->mr[MICA_MSG_REG_WORDS],
                        (len - MICA_MSG_REG_WORDS) * sizeof(uint64_t));
             else
                 len = MICA_MSG_REG_WORDS;   /* no buffer on one side: the rest is cut */
         }
-        unsigned caps = grant ? transfer_caps(s, r, mica_msg_caps(sent),
-                                              sent & MICA_MSG_MOVE_CAPS) : 0;
+        unsigned caps = transfer_caps(s, sbuf, r, rbuf, ncaps, sent & MICA_MSG_MOVE_CAPS);
         info = mica_msginfo_caps(mica_msg_label(sent), caps, len);
     }
     arch_set_recv(&r->regs, MICA_E_OK, badge, info);
@@ -310,13 +317,13 @@ fault_reply(struct tcb *server, struct tcb *c)
 {
     uint64_t info = arch_syscall_arg(&server->regs, 1);
     unsigned len = mica_msg_length(info);
+    struct mica_ipc_buffer *buf;
     c->fault_pending = false;
     if (mica_msg_label(info) == MICA_FAULT_REPLY_REGS && len >= MICA_REG_COUNT &&
-        server->ipc_kva) {
+        (buf = ipc_buffer_of(server))) {
         uint64_t regs[MICA_REG_COUNT];
         for (unsigned i = 0; i < MICA_REG_COUNT; i++)
-            regs[i] = i < MICA_MSG_REG_WORDS ? arch_get_mr(&server->regs, i)
-                                             : server->ipc_kva->mr[i];
+            regs[i] = i < MICA_MSG_REG_WORDS ? arch_get_mr(&server->regs, i) : buf->mr[i];
         arch_set_regs(c, regs);         /* refused values leave the registers as they were */
     } else if (mica_msg_label(info) == MICA_FAULT_REPLY_RESUME && c->fault.kind == FAULT_SYSCALL &&
                len >= 1) {

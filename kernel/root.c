@@ -67,7 +67,6 @@ root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootin
         arch_vspace_map(vspace, MICA_BOOT_IPC_VADDR, ipc, VM_READ | VM_WRITE))
         return MICA_E_NO_MEMORY;        /* at boot: the pages stay with the kernel */
     t->ipc_buffer = MICA_BOOT_IPC_VADDR;
-    t->ipc_kva = phys_to_virt(ipc);
     root.cnode = cnode;
     root.info = phys_to_virt(info);
     root.info->cnode_size_bits = ROOT_CNODE_BITS;

@@ -12,22 +12,17 @@ tcb_of(const struct cte *slot)
     return phys_to_virt(slot->cap.obj);
 }
 
-/* The kernel's view of the IPC buffer at user address ipc in t's address space (vspace,
- * a VSpace capability): a page the thread may write (the kernel writes replies there). The
- * page stays where it is: frames cannot be unmapped yet; with frame mapping the buffer will
- * be named by a frame capability, which keeps it alive. */
+/* Check an IPC buffer address for a thread in the address space vspace (a VSpace
+ * capability, or NULL): page aligned, and a page the thread may write (the kernel writes
+ * replies there), or 0 for none. The kernel looks it up again at every use
+ * (ipc_buffer_of): it may be unmapped later. */
 static int
-ipc_buffer_page(struct cte *vspace, vaddr_t ipc, struct mica_ipc_buffer **kva)
+check_ipc_buffer(struct cte *vspace, vaddr_t ipc)
 {
-    *kva = NULL;
     if (ipc % PAGE_SIZE || ipc >= MICA_USER_TOP)
         return MICA_E_INVALID_ARG;
-    if (!ipc)
-        return MICA_E_OK;
-    paddr_t pa = vspace ? arch_vspace_lookup_writable(vspace->cap.obj, ipc) : 0;
-    if (!pa)
+    if (ipc && !(vspace && arch_user_page(vspace->cap.obj, ipc, PTE_P | PTE_U | PTE_W)))
         return MICA_E_INVALID_ARG;
-    *kva = phys_to_virt(pa);
     return MICA_E_OK;
 }
 
@@ -47,8 +42,7 @@ configure(struct invocation *inv, struct tcb *t)
                                         MICA_RIGHT_WRITE, &fault_ep)))
         return err;                     /* faults are sends: the capability must allow them */
     vaddr_t ipc = inv->mr[2];
-    struct mica_ipc_buffer *kva;
-    if ((err = ipc_buffer_page(vspace, ipc, &kva)))
+    if ((err = check_ipc_buffer(vspace, ipc)))
         return err;
     if (!vspace && t->state == THREAD_RUNNABLE)
         return MICA_E_BAD_STATE;            /* a running thread needs an address space */
@@ -65,7 +59,7 @@ configure(struct invocation *inv, struct tcb *t)
     if (fault_ep)
         cte_derive(&t->fault_ep, fault_ep, MICA_RIGHTS_ALL, 0);
     t->ipc_buffer = ipc;
-    t->ipc_kva = kva;
+    t->ipc_gen = 0;                     /* look it up afresh */
     return MICA_E_OK;
 }
 
@@ -124,7 +118,7 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_CONFIGURE:
         return configure(inv, t);
     case MICA_TCB_READ_REGS:
-        if (!inv->caller->ipc_kva)          /* the reply does not fit in registers */
+        if (!ipc_buffer_of(inv->caller))    /* the reply does not fit in registers */
             return MICA_E_BAD_STATE;
         arch_get_regs(t, inv->mr);
         inv->reply_len = MICA_REG_COUNT;
@@ -147,14 +141,13 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_SET_MCP:
         return priority(inv, t);
     case MICA_TCB_SET_IPC_BUFFER: {
-        struct mica_ipc_buffer *kva;
         int err = inv->len < 1 ? MICA_E_INVALID_ARG
-                               : ipc_buffer_page(thread_has_vspace(t) ? &t->vtable : NULL,
-                                                 inv->mr[0], &kva);
+                               : check_ipc_buffer(thread_has_vspace(t) ? &t->vtable : NULL,
+                                                  inv->mr[0]);
         if (err)
             return err;
         t->ipc_buffer = inv->mr[0];
-        t->ipc_kva = kva;
+        t->ipc_gen = 0;
         return MICA_E_OK;
     }
     case MICA_TCB_BIND_NOTIFICATION:

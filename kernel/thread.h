@@ -57,7 +57,8 @@ struct tcb {
     struct arch_fpu fpu;        /* saved when another thread takes the FPU */
     vaddr_t tls_base;           /* the user thread pointer (FS base on x86_64) */
     vaddr_t ipc_buffer;         /* user address of its IPC buffer page; 0: none */
-    struct mica_ipc_buffer *ipc_kva;    /* the same page through the physmap; NULL: none */
+    struct mica_ipc_buffer *ipc_kva;    /* its translation, valid while ipc_gen is current */
+    uint64_t ipc_gen;           /* vspace_generation when ipc_kva was found; 0: never */
     struct cte ctable;          /* its capability space: a copy of a CNode capability */
     struct cte vtable;          /* its address space: a copy of a VSpace capability. Never
                                  * cached elsewhere: revoke can empty this slot any time */
@@ -113,6 +114,31 @@ static inline bool
 thread_has_vspace(const struct tcb *t)
 {
     return t->vtable.cap.type == MICA_OBJ_VSPACE;
+}
+
+/* Bumped whenever any mapping may have gone (vspace.c): translations found before are
+ * then looked up again. */
+extern uint64_t vspace_generation;
+
+/*
+ * t's IPC buffer through the physmap, or NULL if it has none, or its page is not mapped
+ * writable in t's address space now. A mapped page is a live frame (deleting or revoking a
+ * frame capability unmaps it before its memory can be retyped), and the translation is
+ * trusted only while no mapping anywhere has gone since it was found, so the kernel never
+ * writes into memory that has become something else.
+ */
+static inline struct mica_ipc_buffer *
+ipc_buffer_of(struct tcb *t)
+{
+    if (!thread_has_vspace(t))
+        return NULL;
+    if (t->ipc_gen != vspace_generation) {
+        paddr_t pa = t->ipc_buffer ? arch_user_page(t->vtable.cap.obj, t->ipc_buffer,
+                                                    PTE_P | PTE_U | PTE_W) : 0;
+        t->ipc_kva = pa ? phys_to_virt(pa) : NULL;
+        t->ipc_gen = vspace_generation;
+    }
+    return t->ipc_kva;
 }
 
 #endif

@@ -12,6 +12,7 @@
 
 #define ASID_MASK       (PAGE_SIZE - 1)     /* the ASID sits below the page-aligned vaddr */
 
+uint64_t vspace_generation = 1;             /* thread.h: ipc_buffer_of() */
 static paddr_t asid_root[ASID_COUNT];       /* 0: free */
 static unsigned asids_used = 1;             /* ASID 0 counts as used */
 static unsigned asid_next = 1;
@@ -34,6 +35,7 @@ asid_alloc(paddr_t root)
 void
 asid_free(unsigned asid)
 {
+    vspace_generation++;                        /* its mappings are gone with it */
     if (asid && asid < ASID_COUNT && asid_root[asid]) {
         asid_root[asid] = 0;
         asids_used--;
@@ -62,6 +64,7 @@ mapping_vaddr(uint64_t mapping)
 void
 vspace_release(const struct cap *cap)
 {
+    vspace_generation++;                        /* even a stale record: its frame may go */
     paddr_t root = mapping_root(cap->extra);
     if (!root)
         return;

@@ -91,6 +91,53 @@ touch(uint64_t va, int write, int exec, uint64_t *flags)
     return err ? 0 : mica_msg_label(m.info);
 }
 
+/* A thread whose IPC buffer is a frame we unmap: the kernel must see that it is gone. */
+static volatile int phase;
+static volatile long first_err = -1, second_err = -1;
+static mica_cptr_t self_tcb;
+
+static void
+buffer_user(uint64_t unused)
+{
+    (void)unused;
+    uint64_t regs[MICA_REG_COUNT];
+    first_err = mica_tcb_read_regs(self_tcb, regs);
+    phase = 1;
+    while (phase != 2)
+        mica_yield();
+    second_err = mica_tcb_read_regs(self_tcb, regs);
+    phase = 3;
+    for (;;)
+        mica_yield();
+}
+
+static void
+unmapped_ipc_buffer(void)
+{
+    static struct mica_thread t;
+    uint64_t va = BASE + 5 * 4096;
+    mica_cptr_t buf = make(MICA_OBJ_FRAME, 12);
+    long err = mica_frame_map(buf, VSPACE, va, MICA_MAP_WRITE);
+    if (!err)
+        err = mica_thread_create(&t, ut, slot(), buffer_user, 0, MICA_BOOT_PRIO);
+    self_tcb = t.tcb;
+    t.area.word[MICA_AREA_IPC_WORD] = va;       /* the runtime reads it from there */
+    if (!err)
+        err = mica_tcb_set_ipc_buffer(t.tcb, va);
+    if (!err)
+        err = mica_tcb_resume(t.tcb);
+    for (int i = 0; i < 20 && phase != 1; i++)
+        mica_yield();
+    mica_frame_unmap(buf);
+    phase = 2;
+    for (int i = 0; i < 20 && phase != 3; i++)
+        mica_yield();
+    EXPECT("ipc_buffer_in_a_mapped_frame_works", !err && first_err == MICA_E_OK,
+           "err %s, first %ld", mica_errname(err), first_err);
+    EXPECT_ERR("unmapped_ipc_buffer_is_never_used", second_err, MICA_E_BAD_STATE);
+    mica_tcb_suspend(t.tcb);
+}
+
 int
 main(void)
 {
@@ -115,6 +162,7 @@ main(void)
                MICA_E_SLOT_FULL);
 
     EXPECT_ERR("map_frame", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE), MICA_E_OK);
+    unmapped_ipc_buffer();
     volatile uint64_t *p = (volatile uint64_t *)BASE;
     p[0] = 0x1234567890abcdefUL;
     uint64_t pa = 0;

@@ -194,25 +194,10 @@ arch_vspace_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot)
     return MICA_E_OK;
 }
 
-static paddr_t
-lookup(paddr_t root, vaddr_t va, pte_t need)
-{
-    if (va >= MICA_USER_TOP)
-        return 0;
-    pte_t *e = walk(root, va, 0, false, 0);
-    return e && (*e & need) == need ? *e & PTE_ADDR : 0;
-}
-
 paddr_t
 arch_vspace_lookup(paddr_t root, vaddr_t va)
 {
-    return lookup(root, va, PTE_P);
-}
-
-paddr_t
-arch_vspace_lookup_writable(paddr_t root, vaddr_t va)
-{
-    return lookup(root, va, PTE_P | PTE_U | PTE_W);
+    return va < MICA_USER_TOP ? arch_user_page(root, va, PTE_P) : 0;
 }
 
 static void

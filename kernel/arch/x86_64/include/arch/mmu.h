@@ -49,6 +49,30 @@ virt_to_phys(const void *va)
     uint64_t v = (uint64_t)va;
     return v >= KERNEL_VMA ? v - KERNEL_VMA : v - PHYSMAP_BASE;
 }
+
+/*
+ * The physical address of the 4 KiB page containing user address va in the address space
+ * rooted at root, if it is mapped with at least the PTE bits need (PTE_P, plus PTE_U and
+ * PTE_W for a page user code may write); 0 otherwise. Large pages count. Short and inline:
+ * IPC looks its buffers up with it on every long message.
+ */
+static inline uint64_t
+arch_user_page(uint64_t root, uint64_t va, uint64_t need)
+{
+    uint64_t e = ((const uint64_t *)phys_to_virt(root))[(va >> 39) & 511];
+    if (!(e & PTE_P))
+        return 0;
+    e = ((const uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 30) & 511];
+    if ((e & (PTE_P | PTE_PS)) != PTE_P)
+        return 0;                                   /* 1 GiB pages are never made */
+    e = ((const uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 21) & 511];
+    if (!(e & PTE_P))
+        return 0;
+    if (e & PTE_PS)                                 /* a 2 MiB page */
+        return (e & need) == need ? (e & PTE_ADDR & ~U64(0x1fffff)) + (va & 0x1ff000) : 0;
+    e = ((const uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 12) & 511];
+    return (e & need) == need ? e & PTE_ADDR : 0;
+}
 #endif
 
 #endif
