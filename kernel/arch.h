@@ -29,6 +29,8 @@ enum {
     VM_EXEC = 1 << 2,
 };
 int arch_vspace_create(paddr_t *root);
+/* What the switch to a thread loads for the address space root with ASID asid (CR3). */
+uint64_t arch_space_of(paddr_t root, unsigned asid);
 /* Make the zeroed page at root an address space: the kernel half is shared by all. */
 void arch_vspace_init(paddr_t root);
 /* root is being destroyed: make sure no CPU runs on it any more. */
@@ -52,10 +54,16 @@ void arch_vspace_destroy(paddr_t root);
  * - remove the mapping of pa at va, if it is there;
  * - what va maps to: the physical address (0: nothing) and its MICA_MAP_* attributes. */
 int arch_table_map(paddr_t root, vaddr_t va, paddr_t table);
-void arch_table_unmap(paddr_t root, vaddr_t va, paddr_t table);
+void arch_table_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t table);
 bool arch_table_empty(paddr_t table);
 int arch_frame_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits, unsigned attrs);
-void arch_frame_unmap(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits);
+void arch_frame_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t pa, unsigned bits);
+
+/* TLB tags: an address space's ASID tags its TLB entries where the CPU can (PCIDs), so a
+ * switch keeps them. arch_tlb_tags(false) before arch_cpu_init() turns that off (`nopcid`);
+ * arch_asid_new() says an ASID names a new address space: its old entries must go. */
+void arch_tlb_tags(bool on);
+void arch_asid_new(unsigned asid);
 paddr_t arch_vspace_query(paddr_t root, vaddr_t va, unsigned *attrs);
 
 /* Threads: registers for a first entry to user mode at entry, with stack sp and argument arg. */

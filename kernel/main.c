@@ -54,6 +54,8 @@ options_init(const struct bootinfo *bi)
         arch_set_exit_port(0xf4);       /* QEMU's isa-debug-exit, as the test harness sets it */
     if (bootinfo_option(bi, "nofastpath", NULL, 0))
         fastpath_enabled = false;       /* every IPC on the slow path, for the tests */
+    if (bootinfo_option(bi, "nopcid", NULL, 0))
+        arch_tlb_tags(false);           /* untagged TLB: every switch flushes */
 }
 
 noreturn void

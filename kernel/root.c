@@ -130,6 +130,7 @@ boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
     thread_init(t, name);
     cte_derive(&t->ctable, &cnode[MICA_SLOT_CNODE], MICA_RIGHTS_ALL, 0);
     cte_derive(&t->vtable, &cnode[MICA_SLOT_VSPACE], MICA_RIGHTS_ALL, 0);
+    t->space = arch_space_of(vspace, asid);
     t->prio = MICA_BOOT_PRIO;
     t->mcp = bi ? MICA_MAX_PRIO : MICA_BOOT_PRIO;
     arch_thread_init(t, entry, MICA_BOOT_STACK_TOP, bi ? MICA_BOOT_INFO_VADDR : 0);

@@ -54,8 +54,10 @@ configure(struct invocation *inv, struct tcb *t)
     cte_clear(&t->fault_ep);
     if (cspace)
         cte_derive(&t->ctable, cspace, MICA_RIGHTS_ALL, 0);
-    if (vspace)
+    if (vspace) {
         cte_derive(&t->vtable, vspace, MICA_RIGHTS_ALL, 0);
+        t->space = arch_space_of(vspace->cap.obj, (unsigned)vspace->cap.badge);
+    }
     if (fault_ep)
         cte_derive(&t->fault_ep, fault_ep, MICA_RIGHTS_ALL, 0);
     t->ipc_buffer = ipc;

@@ -60,8 +60,10 @@ struct tcb {
     struct mica_ipc_buffer *ipc_kva;    /* its translation, valid while ipc_gen is current */
     uint64_t ipc_gen;           /* vspace_generation when ipc_kva was found; 0: never */
     struct cte ctable;          /* its capability space: a copy of a CNode capability */
-    struct cte vtable;          /* its address space: a copy of a VSpace capability. Never
-                                 * cached elsewhere: revoke can empty this slot any time */
+    struct cte vtable;          /* its address space: a copy of a VSpace capability. Revoke
+                                 * can empty this slot any time: check thread_has_vspace() */
+    uint64_t space;             /* what the arch loads for vtable's space (arch_space_of()),
+                                 * meaningful only while thread_has_vspace() */
     struct cte fault_ep;        /* where its faults go: a copy of an endpoint capability */
     struct rq_link rq;          /* run-queue link; owned by sched.c */
 

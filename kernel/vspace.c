@@ -7,6 +7,7 @@
  * Page tables are user-made (retyped from untyped memory, like every kernel object) and go
  * wherever a walk finds the first missing level: PDPT, page directory or page table.
  */
+#include "arch.h"
 #include "invoke.h"
 #include "vspace.h"
 
@@ -29,6 +30,7 @@ asid_alloc(paddr_t root)
     unsigned asid = asid_next;
     asid_root[asid] = root;
     asids_used++;
+    arch_asid_new(asid);                        /* entries of its last holder must go */
     return asid;
 }
 
@@ -69,9 +71,10 @@ vspace_release(const struct cap *cap)
     if (!root)
         return;
     if (cap->type == MICA_OBJ_FRAME)
-        arch_frame_unmap(root, mapping_vaddr(cap->extra), cap->obj, cap->size_bits);
+        arch_frame_unmap(root, cap->extra & ASID_MASK, mapping_vaddr(cap->extra), cap->obj,
+                         cap->size_bits);
     else if (cap->type == MICA_OBJ_PAGE_TABLE)
-        arch_table_unmap(root, mapping_vaddr(cap->extra), cap->obj);
+        arch_table_unmap(root, cap->extra & ASID_MASK, mapping_vaddr(cap->extra), cap->obj);
 }
 
 /* The address space named by MR0 and a vaddr (MR1) where an object of 2^bits bytes fits. */

@@ -71,7 +71,8 @@ def run(results, build):
     initramfs(init, ramfs)
     return run_modes(results, "Linux", kernel=vmlinuz, cmdline="console=ttyS0 quiet",
                      extra=["-initrd", ramfs], timeout=600,
-                     rename=lambda n: n if n.startswith(("linux_", "pagefault")) else "linux_" + n)
+                     rename=lambda n: n if n.startswith(("linux_", "pagefault")) else "linux_" + n
+                     ) is not None
 
 
 if __name__ == "__main__":

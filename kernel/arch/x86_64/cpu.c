@@ -139,8 +139,16 @@ features_init(void)
     }
     if (leaf7.c & (1u << 2))
         cr4 |= CR4_UMIP;            /* keep kernel addresses (GDT, IDT) from user mode */
+    if ((cpuid(1, 0).c & (1u << 17)) && paging_pcid_wanted()) {
+        cr4 |= CR4_PCIDE;           /* CR3 holds PCID 0 (the kernel's) now, as it must */
+        pcid_enabled = true;
+        pcid_mask = PCID_COUNT - 1;
+    }
     write_cr4(cr4);
     write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
+    kprintf("mica: CPU protections:%s%s%s%s%s\n", rdmsr(MSR_EFER) & EFER_NXE ? " NX" : "",
+            cr4 & CR4_SMEP ? " SMEP" : "", cr4 & CR4_SMAP ? " SMAP" : "",
+            cr4 & CR4_UMIP ? " UMIP" : "", cr4 & CR4_PCIDE ? ", TLB tagged by PCID" : "");
 }
 
 void

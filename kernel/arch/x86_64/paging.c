@@ -171,7 +171,7 @@ void
 arch_vspace_release(paddr_t root)
 {
     struct arch_percpu *a = arch_percpu_self();
-    if (a->cr3 == root) {           /* one CPU for now; SMP will ask the others too */
+    if ((a->cr3 & PTE_ADDR) == root) {  /* one CPU for now; SMP will ask the others too */
         a->cr3 = kernel_pml4;
         write_cr3(kernel_pml4);
     }
@@ -224,15 +224,51 @@ arch_vspace_destroy(paddr_t root)
 
 /* ---- user-managed paging structures ------------------------------------------------- */
 
-/* Forget translations of root after its tables changed: one page, or everything below it
- * (a table went). Only this CPU can have them for now. */
-static void
-flush(paddr_t root, vaddr_t va, bool all)
+/* PCIDs: with CR4.PCIDE each address space's TLB entries carry its ASID, and a CR3 load
+ * with the no-flush bit keeps them. An address space changed while another ran is marked
+ * stale here, and flushed when it is next loaded (switch.h). */
+bool pcid_enabled;
+uint64_t pcid_mask;
+static bool pcid_wanted = true;
+uint64_t pcid_stale[PCID_COUNT / 64];
+
+uint64_t
+arch_space_of(paddr_t root, unsigned asid)
 {
-    if (root != read_cr3())
+    return root | (asid & pcid_mask);
+}
+
+void
+arch_tlb_tags(bool on)
+{
+    pcid_wanted = on;
+}
+
+bool
+paging_pcid_wanted(void)
+{
+    return pcid_wanted;
+}
+
+void
+arch_asid_new(unsigned asid)
+{
+    pcid_stale[asid % PCID_COUNT / 64] |= 1UL << (asid % 64);
+}
+
+/* Forget translations of root (ASID asid) after its tables changed: one page, or every
+ * entry (a table went). Only this CPU can have them for now. */
+static void
+flush(paddr_t root, unsigned asid, vaddr_t va, bool all)
+{
+    uint64_t cr3 = ((struct arch_percpu *)arch_percpu_self())->cr3;
+    if ((cr3 & PTE_ADDR) != root) {
+        if (pcid_enabled)
+            arch_asid_new(asid);    /* its entries may live on under its PCID */
         return;
+    }
     if (all)
-        write_cr3(root);            /* user entries are never global */
+        write_cr3(cr3);             /* flushes this PCID's (and every user) entry */
     else
         invlpg(va);
 }
@@ -255,7 +291,7 @@ arch_table_map(paddr_t root, vaddr_t va, paddr_t table_pa)
 }
 
 void
-arch_table_unmap(paddr_t root, vaddr_t va, paddr_t table_pa)
+arch_table_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t table_pa)
 {
     pte_t *t = table(root);
     for (unsigned l = 3; l > 0; l--) {
@@ -264,7 +300,7 @@ arch_table_unmap(paddr_t root, vaddr_t va, paddr_t table_pa)
             return;
         if ((*e & PTE_ADDR) == table_pa) {
             *e = 0;
-            flush(root, va, true);
+            flush(root, asid, va, true);
             return;
         }
         t = table(*e);
@@ -313,13 +349,13 @@ arch_frame_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits, unsigned att
 }
 
 void
-arch_frame_unmap(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits)
+arch_frame_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t pa, unsigned bits)
 {
     int err;
     pte_t *e = leaf_entry(root, va, bits == LARGE_PAGE_BITS, &err);
     if (e && (*e & PTE_P) && (*e & PTE_ADDR) == pa) {
         *e = 0;
-        flush(root, va, false);
+        flush(root, asid, va, false);
     }
 }
 

@@ -11,4 +11,9 @@ volatile void *paging_map_mmio(paddr_t pa);
 /* Unmap one page of the kernel image (a stack's guard page). */
 void paging_unmap_kernel_page(vaddr_t va);
 
+/* Whether PCIDs are to be used where the CPU has them (not `nopcid`). */
+bool paging_pcid_wanted(void);
+extern bool pcid_enabled;
+extern uint64_t pcid_mask;              /* PCID_COUNT - 1 with PCIDs on, else 0 */
+
 #endif

@@ -24,6 +24,7 @@
 #define CR4_PGE             (1 << 7)
 #define CR4_UMIP            (1 << 11)       /* sgdt, sidt, sldt, smsw, str: ring 0 only */
 #define CR4_OSFXSR          (1 << 9)
+#define CR4_PCIDE           (1 << 17)       /* TLB entries tagged by CR3's PCID */
 #define CR4_OSXMMEXCPT      (1 << 10)
 #define CR4_SMEP            (1 << 20)
 #define CR4_SMAP            (1 << 21)

@@ -32,6 +32,9 @@
 #define PTE_NX      (U64(1) << 63)     /* no execute, with EFER.NXE */
 #define PTE_ADDR    U64(0x000ffffffffff000)
 
+#define PCID_COUNT      4096                /* CR3 bits 0-11 with CR4.PCIDE */
+#define CR3_NOFLUSH     (U64(1) << 63)      /* keep the PCID's TLB entries on a load */
+
 #include <mica/x86_64/layout.h>
 
 #ifndef __ASSEMBLER__
