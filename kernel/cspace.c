@@ -77,8 +77,10 @@ int
 cte_derive(struct cte *dest, struct cte *src, unsigned rights, uint64_t badge)
 {
     struct cap cap = src->cap;
-    if (cap.type == MICA_OBJ_NULL || cap.type == MICA_OBJ_UNTYPED)
-        return MICA_E_INVALID_ARG;      /* split untyped memory by retype instead */
+    if (cap.type == MICA_OBJ_NULL || cap.type == MICA_OBJ_UNTYPED ||
+        cap.type == MICA_OBJ_PAGE_TABLE)
+        return MICA_E_INVALID_ARG;      /* untyped: split it by retype. A page table has one
+                                         * capability, so it sits at one place, one level */
     if (badge && (!has_badge(cap.type) || cap.badge))
         return MICA_E_INVALID_ARG;      /* only an unbadged endpoint or notification */
     cap.rights &= rights;

@@ -160,6 +160,8 @@ main(void)
     EXPECT_ERR("page_tables_map_level_by_level", err, MICA_E_OK);
     EXPECT_ERR("no_level_left_for_a_table", mica_page_table_map(extra, VSPACE, BASE),
                MICA_E_SLOT_FULL);
+    EXPECT_ERR("page_table_capability_cannot_be_copied",
+               mica_cnode_copy(CNODE, slot(), CNODE, pt, MICA_RIGHTS_ALL), MICA_E_INVALID_ARG);
 
     EXPECT_ERR("map_frame", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE), MICA_E_OK);
     unmapped_ipc_buffer();

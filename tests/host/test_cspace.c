@@ -604,6 +604,17 @@ cte_derive_with_a_badge_of_other_types_fails(void **state)
     assert_int_equal(S(4)->cap.badge, 0x60 | 0x64ul << 16);   /* the port range is intact */
 }
 
+/* A page table has one capability, so it can be mapped at one place and level only. */
+static void
+cte_derive_of_a_page_table_fails(void **state)
+{
+    (void)state;
+    insert(S(1), obj_cap(MICA_OBJ_PAGE_TABLE, 1), NULL);
+    assert_int_equal(cte_derive(S(2), S(1), MICA_RIGHTS_ALL, 0), MICA_E_INVALID_ARG);
+    check_all();
+    assert_true(is_empty(S(2)));
+}
+
 /* Untyped memory is split by retype, never copied. */
 static void
 cte_derive_of_untyped_fails(void **state)
@@ -1767,6 +1778,7 @@ main(void)
         T(cte_derive_rebadging_a_badged_endpoint_fails_and_changes_nothing),
         T(cte_derive_with_a_badge_of_other_types_fails),
         T(cte_derive_of_untyped_fails),
+        T(cte_derive_of_a_page_table_fails),
         T(cte_derive_of_an_empty_slot_fails),
         T(cte_move_of_a_lone_cap_moves_it_and_empties_the_source),
         T(cte_move_of_a_parent_keeps_its_children),
