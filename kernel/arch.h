@@ -55,6 +55,7 @@ void arch_vspace_destroy(paddr_t root);
  * - what va maps to: the physical address (0: nothing) and its MICA_MAP_* attributes. */
 int arch_table_map(paddr_t root, vaddr_t va, paddr_t table);
 void arch_table_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t table);
+bool arch_table_reachable(paddr_t root, vaddr_t va, paddr_t table);
 bool arch_table_empty(paddr_t table);
 int arch_frame_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned bits, unsigned attrs);
 void arch_frame_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t pa, unsigned bits);

@@ -34,9 +34,11 @@ configure(struct invocation *inv, struct tcb *t)
     int err = MICA_E_OK;
     if (inv->len < 4)
         return MICA_E_INVALID_ARG;
-    if (inv->mr[0] && (err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_CNODE, 0, &cspace)))
+    /* Running a thread in a space is using all of it: both rights needed. */
+    unsigned all = MICA_RIGHT_READ | MICA_RIGHT_WRITE;
+    if (inv->mr[0] && (err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_CNODE, all, &cspace)))
         return err;
-    if (inv->mr[1] && (err = lookup_cap(inv->caller, inv->mr[1], MICA_OBJ_VSPACE, 0, &vspace)))
+    if (inv->mr[1] && (err = lookup_cap(inv->caller, inv->mr[1], MICA_OBJ_VSPACE, all, &vspace)))
         return err;
     if (inv->mr[3] && (err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_ENDPOINT,
                                         MICA_RIGHT_WRITE, &fault_ep)))

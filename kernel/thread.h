@@ -134,10 +134,12 @@ ipc_buffer_of(struct tcb *t)
 {
     if (!thread_has_vspace(t))
         return NULL;
-    if (t->ipc_gen != vspace_generation) {
+    if (t->ipc_gen != vspace_generation) {     /* only a page found is remembered: a new */
         paddr_t pa = t->ipc_buffer ? arch_user_page(t->vtable.cap.obj, t->ipc_buffer,
                                                     PTE_P | PTE_U | PTE_W) : 0;
-        t->ipc_kva = pa ? phys_to_virt(pa) : NULL;
+        if (!pa)                                /* mapping bumps no generation */
+            return NULL;
+        t->ipc_kva = phys_to_virt(pa);
         t->ipc_gen = vspace_generation;
     }
     return t->ipc_kva;

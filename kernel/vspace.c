@@ -86,8 +86,8 @@ target(struct invocation *inv, unsigned bits, paddr_t *root, uint64_t *mapping)
     int err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_VSPACE, MICA_RIGHT_WRITE, &vs);
     if (err)
         return err;
-    if (va % size || va >= MICA_USER_TOP || MICA_USER_TOP - va < size)
-        return MICA_E_INVALID_ARG;
+    if (va % size || va < MICA_USER_BASE || va >= MICA_USER_TOP || MICA_USER_TOP - va < size)
+        return MICA_E_INVALID_ARG;              /* never the null page */
     unsigned asid = (unsigned)vs->cap.badge;
     if (!asid || asid_root[asid] != vs->cap.obj)
         return MICA_E_BAD_STATE;                /* cannot happen for a live VSpace */
@@ -110,6 +110,11 @@ frame_invoke(struct invocation *inv)
             return MICA_E_INVALID_ARG;
         unsigned attrs = (unsigned)inv->mr[2];
         if (inv->mr[2] & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC | MICA_MAP_UNCACHED))
+            return MICA_E_INVALID_ARG;
+        /* Every frame is RAM for now, mapped write-back in the physmap too: an uncached
+         * alias would give one page two memory types (Intel SDM Vol. 3A, 11.12.4). Device
+         * frames, which will allow it, come with the drivers. */
+        if (attrs & MICA_MAP_UNCACHED)
             return MICA_E_INVALID_ARG;
         if (!(cap->rights & MICA_RIGHT_READ) ||
             ((attrs & MICA_MAP_WRITE) && !(cap->rights & MICA_RIGHT_WRITE)))
@@ -151,18 +156,26 @@ page_table_invoke(struct invocation *inv)
             return MICA_E_INVALID_ARG;
         if (cap->extra)
             return MICA_E_BAD_STATE;
-        inv->mr[1] &= ~(PAGE_SIZE - 1);         /* any address the table is to serve */
+        /* Any address the table is to serve names its place (the null page's region too). */
+        inv->mr[1] = MAX(inv->mr[1] & ~(PAGE_SIZE - 1), MICA_USER_BASE);
         if ((err = target(inv, PAGE_SHIFT, &root, &mapping)) ||
             (err = arch_table_map(root, mapping_vaddr(mapping), cap->obj)))
             return err;
         cap->extra = mapping;
         return MICA_E_OK;
-    case MICA_PAGE_TABLE_UNMAP:
-        if (!arch_table_empty(cap->obj))
+    case MICA_PAGE_TABLE_UNMAP: {
+        paddr_t at = mapping_root(cap->extra);
+        bool reachable = at && arch_table_reachable(at, mapping_vaddr(cap->extra), cap->obj);
+        if (reachable && !arch_table_empty(cap->obj))
             return MICA_E_BAD_STATE;            /* unmap what is mapped through it first */
         vspace_release(cap);
+        if (!reachable)                         /* cut off (a table above it, or its space,
+                                                 * went): nothing can walk into it, so what
+                                                 * it still holds is dropped */
+            memset(phys_to_virt(cap->obj), 0, 1UL << MICA_PAGE_TABLE_BITS);
         cap->extra = 0;
         return MICA_E_OK;
+    }
     default:
         return MICA_E_BAD_METHOD;
     }

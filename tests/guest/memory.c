@@ -93,7 +93,7 @@ touch(uint64_t va, int write, int exec, uint64_t *flags)
 
 /* A thread whose IPC buffer is a frame we unmap: the kernel must see that it is gone. */
 static volatile int phase;
-static volatile long first_err = -1, second_err = -1;
+static volatile long first_err = -1, second_err = -1, third_err = -1;
 static mica_cptr_t self_tcb;
 
 static void
@@ -107,6 +107,10 @@ buffer_user(uint64_t unused)
         mica_yield();
     second_err = mica_tcb_read_regs(self_tcb, regs);
     phase = 3;
+    while (phase != 4)
+        mica_yield();
+    third_err = mica_tcb_read_regs(self_tcb, regs);
+    phase = 5;
     for (;;)
         mica_yield();
 }
@@ -132,10 +136,17 @@ unmapped_ipc_buffer(void)
     phase = 2;
     for (int i = 0; i < 20 && phase != 3; i++)
         mica_yield();
+    mica_cptr_t again = make(MICA_OBJ_FRAME, 12);
+    mica_frame_map(again, VSPACE, va, MICA_MAP_WRITE);
+    phase = 4;
+    for (int i = 0; i < 20 && phase != 5; i++)
+        mica_yield();
     EXPECT("ipc_buffer_in_a_mapped_frame_works", !err && first_err == MICA_E_OK,
            "err %s, first %ld", mica_errname(err), first_err);
     EXPECT_ERR("unmapped_ipc_buffer_is_never_used", second_err, MICA_E_BAD_STATE);
+    EXPECT_ERR("remapped_ipc_buffer_works_again", third_err, MICA_E_OK);
     mica_tcb_suspend(t.tcb);
+    mica_frame_unmap(again);
 }
 
 int
@@ -211,10 +222,13 @@ main(void)
            "fault flags %#lx", (unsigned long)flags);
 
     mica_cptr_t fu = make(MICA_OBJ_FRAME, 12);
-    mica_frame_map(fu, VSPACE, BASE + 3 * 4096, MICA_MAP_UNCACHED | MICA_MAP_WRITE);
-    mapped(VSPACE, BASE + 3 * 4096, &attrs);
-    EXPECT("uncached_attribute_recorded", attrs == (MICA_MAP_UNCACHED | MICA_MAP_WRITE),
-           "attrs %u", attrs);
+    EXPECT_ERR("uncached_ram_refused",
+               mica_frame_map(fu, VSPACE, BASE + 3 * 4096, MICA_MAP_UNCACHED), MICA_E_INVALID_ARG);
+    EXPECT_ERR("null_page_refused", mica_frame_map(fu, VSPACE, 0, MICA_MAP_WRITE),
+               MICA_E_INVALID_ARG);
+    mica_cptr_t ro_vs = copy(VSPACE, MICA_RIGHT_READ);
+    EXPECT_ERR("thread_in_a_read_only_space_refused",
+               mica_tcb_configure(make(MICA_OBJ_TCB, 0), CNODE, ro_vs, 0, 0), MICA_E_NO_RIGHTS);
 
     /* Unmapping: by method, by deleting the capability, by revoking its parent. */
     EXPECT_ERR("unmap", mica_frame_unmap(f), MICA_E_OK);
@@ -233,10 +247,32 @@ main(void)
 
     EXPECT_ERR("busy_page_table_unmap_refused", mica_page_table_unmap(pt), MICA_E_BAD_STATE);
     mica_frame_unmap(f);
-    mica_frame_unmap(fu);
     EXPECT_ERR("empty_page_table_unmaps", mica_page_table_unmap(pt), MICA_E_OK);
     EXPECT_ERR("frame_needs_its_table_again", mica_frame_map(f, VSPACE, BASE, 0),
                MICA_E_NO_TABLE);
+
+    /* Deleting a table with a table below it cuts the lower one off; it can still be
+     * unmapped (emptied) and used again. */
+    {
+        uint64_t cut = 0x500000000000UL;
+        mica_cptr_t a = make(MICA_OBJ_PAGE_TABLE, 0), b = make(MICA_OBJ_PAGE_TABLE, 0);
+        mica_cptr_t c = make(MICA_OBJ_PAGE_TABLE, 0), fr = make(MICA_OBJ_FRAME, 12);
+        mica_page_table_map(a, VSPACE, cut);
+        mica_page_table_map(b, VSPACE, cut);
+        mica_page_table_map(c, VSPACE, cut);
+        mica_frame_map(fr, VSPACE, cut, MICA_MAP_WRITE);
+        mica_cnode_delete(CNODE, b);
+        EXPECT("cut_off_mapping_is_gone", !mapped(VSPACE, cut, NULL), "still mapped");
+        EXPECT_ERR("cut_off_table_unmaps", mica_page_table_unmap(c), MICA_E_OK);
+        mica_cptr_t b2 = make(MICA_OBJ_PAGE_TABLE, 0);
+        mica_frame_unmap(fr);
+        long e = mica_page_table_map(b2, VSPACE, cut);
+        if (!e)
+            e = mica_page_table_map(c, VSPACE, cut);
+        if (!e)
+            e = mica_frame_map(fr, VSPACE, cut, MICA_MAP_WRITE);
+        EXPECT_ERR("cut_off_table_usable_again", e, MICA_E_OK);
+    }
 
     /* A 2 MiB frame goes straight into the page directory. */
     mica_cptr_t big = make(MICA_OBJ_FRAME, 21);

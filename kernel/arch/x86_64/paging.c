@@ -268,7 +268,7 @@ flush(paddr_t root, unsigned asid, vaddr_t va, bool all)
         return;
     }
     if (all)
-        write_cr3(cr3);             /* flushes this PCID's (and every user) entry */
+        write_cr3(cr3);             /* no no-flush bit: drops this PCID's user entries */
     else
         invlpg(va);
 }
@@ -290,20 +290,35 @@ arch_table_map(paddr_t root, vaddr_t va, paddr_t table_pa)
     return MICA_E_SLOT_FULL;
 }
 
-void
-arch_table_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t table_pa)
+/* The entry that holds table_pa on the walk to va, or NULL. */
+static pte_t *
+table_entry(paddr_t root, vaddr_t va, paddr_t table_pa)
 {
     pte_t *t = table(root);
     for (unsigned l = 3; l > 0; l--) {
         pte_t *e = &t[index_at(va, l)];
         if (!(*e & PTE_P) || (*e & PTE_PS))
-            return;
-        if ((*e & PTE_ADDR) == table_pa) {
-            *e = 0;
-            flush(root, asid, va, true);
-            return;
-        }
+            return NULL;
+        if ((*e & PTE_ADDR) == table_pa)
+            return e;
         t = table(*e);
+    }
+    return NULL;
+}
+
+bool
+arch_table_reachable(paddr_t root, vaddr_t va, paddr_t table_pa)
+{
+    return table_entry(root, va, table_pa) != NULL;
+}
+
+void
+arch_table_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t table_pa)
+{
+    pte_t *e = table_entry(root, va, table_pa);
+    if (e) {
+        *e = 0;
+        flush(root, asid, va, true);
     }
 }
 
@@ -352,8 +367,9 @@ void
 arch_frame_unmap(paddr_t root, unsigned asid, vaddr_t va, paddr_t pa, unsigned bits)
 {
     int err;
-    pte_t *e = leaf_entry(root, va, bits == LARGE_PAGE_BITS, &err);
-    if (e && (*e & PTE_P) && (*e & PTE_ADDR) == pa) {
+    bool large = bits == LARGE_PAGE_BITS;
+    pte_t *e = leaf_entry(root, va, large, &err);
+    if (e && (*e & PTE_P) && !(*e & PTE_PS) == !large && (*e & PTE_ADDR) == pa) {
         *e = 0;
         flush(root, asid, va, false);
     }
