@@ -14,42 +14,13 @@
 #define MS          1000000UL
 
 static const struct mica_bootinfo *bi;
-static uint64_t next_free;
-static mica_cptr_t ut;                  /* the largest untyped capability */
 static mica_cptr_t server_ep;           /* our capability to the server's endpoint */
 
-static uint64_t slot(void) { return next_free++; }
-
-static mica_cptr_t
-make(unsigned type)
-{
-    mica_cptr_t s = slot();
-    long err = mica_untyped_retype(ut, type, 0, CNODE, s, 1);
-    if (err)
-        mica_printf("ipc: retype of type %u failed: %s\n", type, mica_errname(err));
-    return s;
-}
-
-static mica_cptr_t
-copy(mica_cptr_t src, unsigned rights)
-{
-    mica_cptr_t s = slot();
-    mica_cnode_copy(CNODE, s, CNODE, src, rights);
-    return s;
-}
-
-static mica_cptr_t
-mint(mica_cptr_t src, unsigned rights, uint64_t badge)
-{
-    mica_cptr_t s = slot();
-    mica_cnode_mint(CNODE, s, CNODE, src, rights, badge);
-    return s;
-}
 
 static long
 start(struct mica_thread *th, void (*fn)(uint64_t), uint64_t arg)
 {
-    long err = mica_thread_create(th, ut, slot(), fn, arg, MICA_BOOT_PRIO);
+    long err = mica_thread_create(th, test_untyped, test_slot(), fn, arg, MICA_BOOT_PRIO);
     return err ? err : mica_tcb_resume(th->tcb);
 }
 
@@ -75,7 +46,7 @@ server_calls(void)
            mica_msg_label(m.info) == OP_ECHO && mica_msg_length(m.info) == 4,
            "info %#lx", (unsigned long)m.info);
 
-    mica_cptr_t badged = mint(server_ep, MICA_RIGHTS_ALL, 0x42);
+    mica_cptr_t badged = test_mint(server_ep, MICA_RIGHTS_ALL, 0x42);
     m = (struct mica_msg){ .info = mica_msginfo(OP_BADGE, 0) };
     err = mica_call(badged, &m, FOREVER);
     EXPECT("receiver_learns_the_badge", !err && m.mr[0] == 0x42, "badge %#lx",
@@ -114,22 +85,22 @@ static void
 rights_and_transfer(void)
 {
     struct mica_msg m = { .info = mica_msginfo(OP_ECHO, 0) };
-    EXPECT_ERR("send_needs_write", mica_send(copy(server_ep, MICA_RIGHT_READ), &m, FOREVER),
+    EXPECT_ERR("send_needs_write", mica_send(test_copy(server_ep, MICA_RIGHT_READ), &m, FOREVER),
                MICA_E_NO_RIGHTS);
-    EXPECT_ERR("call_needs_write", mica_call(copy(server_ep, MICA_RIGHT_READ), &m, FOREVER),
+    EXPECT_ERR("call_needs_write", mica_call(test_copy(server_ep, MICA_RIGHT_READ), &m, FOREVER),
                MICA_E_NO_RIGHTS);
-    EXPECT_ERR("recv_needs_read", mica_recv(copy(server_ep, MICA_RIGHT_WRITE), &m, POLL),
+    EXPECT_ERR("recv_needs_read", mica_recv(test_copy(server_ep, MICA_RIGHT_WRITE), &m, POLL),
                MICA_E_NO_RIGHTS);
     EXPECT_ERR("bad_cptr_is_no_cap", mica_send(4000, &m, FOREVER), MICA_E_NO_CAP);
     EXPECT_ERR("send_on_a_thread_is_refused", mica_send(MICA_SLOT_TCB, &m, FOREVER),
                MICA_E_BAD_METHOD);
 
-    mica_cptr_t gift = make(MICA_OBJ_NOTIFICATION);
+    mica_cptr_t gift = test_make(MICA_OBJ_NOTIFICATION, 0);
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     buf->caps[0] = gift;
     m = (struct mica_msg){ .info = mica_msginfo_caps(OP_CAPS, 1, 0) };
     EXPECT_ERR("transfer_without_grant_refused",
-               mica_call(copy(server_ep, MICA_RIGHT_READ | MICA_RIGHT_WRITE), &m, FOREVER),
+               mica_call(test_copy(server_ep, MICA_RIGHT_READ | MICA_RIGHT_WRITE), &m, FOREVER),
                MICA_E_NO_RIGHTS);
     m = (struct mica_msg){ .info = mica_msginfo_caps(OP_CAPS, 1, 0) };
     long err = mica_call(server_ep, &m, FOREVER);
@@ -169,7 +140,7 @@ static void
 timeouts(void)
 {
     static struct mica_thread counter_thread;
-    mica_cptr_t ep = make(MICA_OBJ_ENDPOINT);
+    mica_cptr_t ep = test_make(MICA_OBJ_ENDPOINT, 0);
     struct mica_msg m = { 0 };
     EXPECT_ERR("poll_recv_on_empty_endpoint", mica_recv(ep, &m, POLL), MICA_E_TIMEOUT);
     m.info = mica_msginfo(7, 1);
@@ -222,8 +193,8 @@ static void
 notifications(void)
 {
     static struct mica_thread w, b;
-    ntfn = make(MICA_OBJ_NOTIFICATION);
-    mica_cptr_t five = mint(ntfn, MICA_RIGHT_WRITE, 0x5), eight = mint(ntfn, MICA_RIGHT_WRITE, 0x8);
+    ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
+    mica_cptr_t five = test_mint(ntfn, MICA_RIGHT_WRITE, 0x5), eight = test_mint(ntfn, MICA_RIGHT_WRITE, 0x8);
     uint64_t bits = 0;
     EXPECT_ERR("poll_empty_notification", mica_wait(ntfn, &bits, POLL), MICA_E_TIMEOUT);
     mica_signal(five);
@@ -232,7 +203,7 @@ notifications(void)
     EXPECT("signals_or_their_badges", !err && bits == 0xd, "err %s, bits %#lx",
            mica_errname(err), (unsigned long)bits);
     EXPECT_ERR("wait_clears_the_word", mica_wait(ntfn, &bits, POLL), MICA_E_TIMEOUT);
-    EXPECT_ERR("signal_needs_write", mica_signal(copy(ntfn, MICA_RIGHT_READ)), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("signal_needs_write", mica_signal(test_copy(ntfn, MICA_RIGHT_READ)), MICA_E_NO_RIGHTS);
 
     start(&w, waiter, 0);
     let_others_run();
@@ -242,9 +213,9 @@ notifications(void)
            "err %ld, bits %#lx", waiter_err, (unsigned long)waiter_bits);
 
     /* A thread bound to a notification, waiting on an endpoint: a signal wakes it. */
-    bound_ntfn = make(MICA_OBJ_NOTIFICATION);
-    bound_ep = make(MICA_OBJ_ENDPOINT);
-    err = mica_thread_create(&b, ut, slot(), bound_receiver, 0, MICA_BOOT_PRIO);
+    bound_ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
+    bound_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    err = mica_thread_create(&b, test_untyped, test_slot(), bound_receiver, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_bind_notification(b.tcb, bound_ntfn);
     if (!err)
@@ -253,7 +224,7 @@ notifications(void)
     EXPECT_ERR("second_binding_refused", mica_tcb_bind_notification(MICA_SLOT_TCB, bound_ntfn),
                MICA_E_BAD_STATE);
     let_others_run();
-    mica_signal(mint(bound_ntfn, MICA_RIGHT_WRITE, 0x30));
+    mica_signal(test_mint(bound_ntfn, MICA_RIGHT_WRITE, 0x30));
     let_others_run();
     EXPECT("bound_notification_wakes_receive",
            bound_err == MICA_E_OK && bound_label == MICA_LABEL_NOTIFICATION &&
@@ -317,14 +288,14 @@ static void
 deaths(void)
 {
     static struct mica_thread s, c, srv, c2;
-    doomed_ep = make(MICA_OBJ_ENDPOINT);
+    doomed_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     start(&s, blocked_sender, 0);
     let_others_run();
     mica_cnode_delete(CNODE, doomed_ep);    /* the last capability: the endpoint goes */
     let_others_run();
     EXPECT_ERR("deleted_endpoint_wakes_blocked_sender", blocked_err, MICA_E_DELETED);
 
-    call_ep = make(MICA_OBJ_ENDPOINT);
+    call_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     start(&srv, silent_server, 0);
     let_others_run();
     start(&c, caller, 0);
@@ -385,8 +356,8 @@ static void
 faults(void)
 {
     static struct mica_thread f, r;
-    mica_cptr_t fault_ep = make(MICA_OBJ_ENDPOINT), f_badge = mint(fault_ep, MICA_RIGHTS_ALL, 7);
-    long err = mica_thread_create(&f, ut, slot(), faulting_thread, 0, MICA_BOOT_PRIO);
+    mica_cptr_t fault_ep = test_make(MICA_OBJ_ENDPOINT, 0), f_badge = test_mint(fault_ep, MICA_RIGHTS_ALL, 7);
+    long err = mica_thread_create(&f, test_untyped, test_slot(), faulting_thread, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_configure(f.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&f.ipc, f_badge);
     if (!err)
@@ -417,8 +388,8 @@ faults(void)
     mica_tcb_suspend(f.tcb);
 
     /* A redirected system call: number and six arguments out, the result back. */
-    mica_cptr_t sys_ep = make(MICA_OBJ_ENDPOINT);
-    err = mica_thread_create(&r, ut, slot(), redirected_thread, 0, MICA_BOOT_PRIO);
+    mica_cptr_t sys_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    err = mica_thread_create(&r, test_untyped, test_slot(), redirected_thread, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
     if (!err)
@@ -467,8 +438,8 @@ static void
 redirect_roundtrips(void)
 {
     static struct mica_thread r;
-    mica_cptr_t sys_ep = make(MICA_OBJ_ENDPOINT);
-    long err = mica_thread_create(&r, ut, slot(), twice_redirected, 0, MICA_BOOT_PRIO);
+    mica_cptr_t sys_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    long err = mica_thread_create(&r, test_untyped, test_slot(), twice_redirected, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
     if (!err)
@@ -513,9 +484,9 @@ fault_kinds(void)
         { MICA_FAULT_PAGE, "write_fault_message_says_write" },
     };
     static struct mica_thread th[4];
-    mica_cptr_t ep = make(MICA_OBJ_ENDPOINT);
+    mica_cptr_t ep = test_make(MICA_OBJ_ENDPOINT, 0);
     for (unsigned i = 0; i < 4; i++) {
-        long err = mica_thread_create(&th[i], ut, slot(), fault_kind, i, MICA_BOOT_PRIO);
+        long err = mica_thread_create(&th[i], test_untyped, test_slot(), fault_kind, i, MICA_BOOT_PRIO);
         if (!err)
             err = mica_tcb_configure(th[i].tcb, CNODE, MICA_SLOT_VSPACE, 0, ep);
         if (!err)
@@ -597,8 +568,8 @@ review_regressions(void)
     static struct mica_thread f, s, x, b, silent;
 
     /* An abandoned fault IPC (suspend, resume) leaves the thread's registers alone. */
-    mica_cptr_t fault_ep = make(MICA_OBJ_ENDPOINT);
-    long err = mica_thread_create(&f, ut, slot(), registers_then_fault, 0, MICA_BOOT_PRIO);
+    mica_cptr_t fault_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    long err = mica_thread_create(&f, test_untyped, test_slot(), registers_then_fault, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_configure(f.tcb, CNODE, MICA_SLOT_VSPACE, 0, fault_ep);
     if (!err)
@@ -626,12 +597,12 @@ review_regressions(void)
 
     EXPECT_ERR("fault_endpoint_needs_write",
                mica_tcb_configure(f.tcb, CNODE, MICA_SLOT_VSPACE, 0,
-                                  copy(fault_ep, MICA_RIGHT_READ)), MICA_E_NO_RIGHTS);
+                                  test_copy(fault_ep, MICA_RIGHT_READ)), MICA_E_NO_RIGHTS);
     EXPECT_ERR("ipc_buffer_must_be_writable",
                mica_tcb_set_ipc_buffer(f.tcb, MICA_BOOT_INFO_VADDR), MICA_E_INVALID_ARG);
 
     /* A call with a timeout to a server already waiting, which never replies. */
-    call_ep = make(MICA_OBJ_ENDPOINT);
+    call_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     start(&silent, silent_server, 0);
     let_others_run();
     m = (struct mica_msg){ .info = mica_msginfo(1, 0) };
@@ -641,7 +612,7 @@ review_regressions(void)
 
     /* The partner of a call runs before the other ready threads of its priority, on the
      * fast path and the slow path alike. */
-    order_ep = make(MICA_OBJ_ENDPOINT);
+    order_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     start(&s, order_server, 0);
     let_others_run();                           /* it waits in its receive */
     start(&x, order_other, 0);                  /* ready, behind us */
@@ -655,8 +626,8 @@ review_regressions(void)
     mica_tcb_suspend(x.tcb);
 
     /* Deleting the last capability with a badge cancels that badge's queued sends. */
-    badge_ep = make(MICA_OBJ_ENDPOINT);
-    badge_cap = mint(badge_ep, MICA_RIGHTS_ALL, 5);
+    badge_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    badge_cap = test_mint(badge_ep, MICA_RIGHTS_ALL, 5);
     start(&b, badged_sender, 0);
     let_others_run();
     mica_cnode_delete(CNODE, badge_cap);
@@ -683,7 +654,7 @@ static void
 suspend_blocked(void)
 {
     static struct mica_thread t;
-    idle_ep = make(MICA_OBJ_ENDPOINT);
+    idle_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     start(&t, idle_receiver, 0);
     let_others_run();
     mica_tcb_suspend(t.tcb);
@@ -700,10 +671,9 @@ main(void)
         mica_printf("TEST FAIL ipc_needs_the_server_module: boot ipc.elf ipc_server.elf\n");
         return 1;
     }
-    next_free = bi->first_free_slot;
-    ut = mica_boot_largest_untyped();
+    test_root_setup();
 
-    server_ep = make(MICA_OBJ_ENDPOINT);
+    server_ep = test_make(MICA_OBJ_ENDPOINT, 0);
     long err = mica_cnode_copy(bi->module[1].cnode, SERVER_EP, CNODE, server_ep,
                                MICA_RIGHTS_ALL);
     if (!err)

@@ -13,28 +13,6 @@
 #define MS          1000000UL
 #define BASE        0x600000000000UL        /* a PML4 slot the root task does not use */
 
-static uint64_t next_free;
-static mica_cptr_t ut;
-
-static uint64_t slot(void) { return next_free++; }
-
-static mica_cptr_t
-make(unsigned type, unsigned bits)
-{
-    mica_cptr_t s = slot();
-    long err = mica_untyped_retype(ut, type, bits, CNODE, s, 1);
-    if (err)
-        mica_printf("memory: retype of type %u failed: %s\n", type, mica_errname(err));
-    return s;
-}
-
-static mica_cptr_t
-copy(mica_cptr_t src, unsigned rights)
-{
-    mica_cptr_t s = slot();
-    mica_cnode_copy(CNODE, s, CNODE, src, rights);
-    return s;
-}
 
 static uint64_t
 mapped(mica_cptr_t vspace, uint64_t va, unsigned *attrs)
@@ -73,13 +51,13 @@ touch(uint64_t va, int write, int exec, uint64_t *flags)
     static unsigned n;
     static mica_cptr_t ep;
     if (!ep)
-        ep = make(MICA_OBJ_ENDPOINT, 0);
+        ep = test_make(MICA_OBJ_ENDPOINT, 0);
     struct mica_thread *t = &th[n++ % 8];
     touch_addr = va;
     touch_write = write;
     touch_exec = exec;
     struct mica_msg m = { 0 };
-    long err = mica_thread_create(t, ut, slot(), toucher, 0, MICA_BOOT_PRIO);
+    long err = mica_thread_create(t, test_untyped, test_slot(), toucher, 0, MICA_BOOT_PRIO);
     if (!err)
         err = mica_tcb_configure(t->tcb, CNODE, VSPACE, 0, ep);
     if (!err)
@@ -120,10 +98,10 @@ unmapped_ipc_buffer(void)
 {
     static struct mica_thread t;
     uint64_t va = BASE + 5 * 4096;
-    mica_cptr_t buf = make(MICA_OBJ_FRAME, 12);
+    mica_cptr_t buf = test_make(MICA_OBJ_FRAME, 12);
     long err = mica_frame_map(buf, VSPACE, va, MICA_MAP_WRITE);
     if (!err)
-        err = mica_thread_create(&t, ut, slot(), buffer_user, 0, MICA_BOOT_PRIO);
+        err = mica_thread_create(&t, test_untyped, test_slot(), buffer_user, 0, MICA_BOOT_PRIO);
     self_tcb = t.tcb;
     t.area.word[MICA_AREA_IPC_WORD] = va;       /* the runtime reads it from there */
     if (!err)
@@ -136,7 +114,7 @@ unmapped_ipc_buffer(void)
     phase = 2;
     for (int i = 0; i < 20 && phase != 3; i++)
         mica_yield();
-    mica_cptr_t again = make(MICA_OBJ_FRAME, 12);
+    mica_cptr_t again = test_make(MICA_OBJ_FRAME, 12);
     mica_frame_map(again, VSPACE, va, MICA_MAP_WRITE);
     phase = 4;
     for (int i = 0; i < 20 && phase != 5; i++)
@@ -152,17 +130,14 @@ unmapped_ipc_buffer(void)
 int
 main(void)
 {
-    const struct mica_bootinfo *bi = mica_bootinfo;
-    if (!bi)
+    if (!test_root_setup())
         return 1;
-    next_free = bi->first_free_slot;
-    ut = mica_boot_largest_untyped();
 
-    mica_cptr_t f = make(MICA_OBJ_FRAME, 12);
+    mica_cptr_t f = test_make(MICA_OBJ_FRAME, 12);
     EXPECT_ERR("map_without_tables_refused", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE),
                MICA_E_NO_TABLE);
-    mica_cptr_t pdpt = make(MICA_OBJ_PAGE_TABLE, 0), pd = make(MICA_OBJ_PAGE_TABLE, 0);
-    mica_cptr_t pt = make(MICA_OBJ_PAGE_TABLE, 0), extra = make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t pdpt = test_make(MICA_OBJ_PAGE_TABLE, 0), pd = test_make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t pt = test_make(MICA_OBJ_PAGE_TABLE, 0), extra = test_make(MICA_OBJ_PAGE_TABLE, 0);
     long err = mica_page_table_map(pdpt, VSPACE, BASE);
     if (!err)
         err = mica_page_table_map(pd, VSPACE, BASE);
@@ -172,7 +147,7 @@ main(void)
     EXPECT_ERR("no_level_left_for_a_table", mica_page_table_map(extra, VSPACE, BASE),
                MICA_E_SLOT_FULL);
     EXPECT_ERR("page_table_capability_cannot_be_copied",
-               mica_cnode_copy(CNODE, slot(), CNODE, pt, MICA_RIGHTS_ALL), MICA_E_INVALID_ARG);
+               mica_cnode_copy(CNODE, test_slot(), CNODE, pt, MICA_RIGHTS_ALL), MICA_E_INVALID_ARG);
 
     EXPECT_ERR("map_frame", mica_frame_map(f, VSPACE, BASE, MICA_MAP_WRITE), MICA_E_OK);
     unmapped_ipc_buffer();
@@ -187,7 +162,7 @@ main(void)
     EXPECT_ERR("second_map_of_one_cap_refused", mica_frame_map(f, VSPACE, BASE + 4096, 0),
                MICA_E_BAD_STATE);
 
-    mica_cptr_t f2 = copy(f, MICA_RIGHT_READ);
+    mica_cptr_t f2 = test_copy(f, MICA_RIGHT_READ);
     EXPECT_ERR("writable_map_needs_write_right",
                mica_frame_map(f2, VSPACE, BASE + 4096, MICA_MAP_WRITE), MICA_E_NO_RIGHTS);
     EXPECT_ERR("occupied_address_refused", mica_frame_map(f2, VSPACE, BASE, 0),
@@ -215,20 +190,20 @@ main(void)
     EXPECT("executing_a_non_exec_mapping_faults",
            touch(BASE + 64, 0, 1, &flags) == MICA_FAULT_PAGE && (flags & MICA_FAULT_FLAG_EXEC),
            "flags %#lx", (unsigned long)flags);
-    mica_cptr_t fx = copy(f, MICA_RIGHTS_ALL);
+    mica_cptr_t fx = test_copy(f, MICA_RIGHTS_ALL);
     EXPECT_ERR("map_executable", mica_frame_map(fx, VSPACE, BASE + 8192, MICA_MAP_EXEC),
                MICA_E_OK);
     EXPECT("executable_mapping_runs", touch(BASE + 8192 + 64, 0, 1, &flags) == 0,
            "fault flags %#lx", (unsigned long)flags);
 
-    mica_cptr_t fu = make(MICA_OBJ_FRAME, 12);
+    mica_cptr_t fu = test_make(MICA_OBJ_FRAME, 12);
     EXPECT_ERR("uncached_ram_refused",
                mica_frame_map(fu, VSPACE, BASE + 3 * 4096, MICA_MAP_UNCACHED), MICA_E_INVALID_ARG);
     EXPECT_ERR("null_page_refused", mica_frame_map(fu, VSPACE, 0, MICA_MAP_WRITE),
                MICA_E_INVALID_ARG);
-    mica_cptr_t ro_vs = copy(VSPACE, MICA_RIGHT_READ);
+    mica_cptr_t ro_vs = test_copy(VSPACE, MICA_RIGHT_READ);
     EXPECT_ERR("thread_in_a_read_only_space_refused",
-               mica_tcb_configure(make(MICA_OBJ_TCB, 0), CNODE, ro_vs, 0, 0), MICA_E_NO_RIGHTS);
+               mica_tcb_configure(test_make(MICA_OBJ_TCB, 0), CNODE, ro_vs, 0, 0), MICA_E_NO_RIGHTS);
 
     /* Unmapping: by method, by deleting the capability, by revoking its parent. */
     EXPECT_ERR("unmap", mica_frame_unmap(f), MICA_E_OK);
@@ -238,7 +213,7 @@ main(void)
            (unsigned long)mapped(VSPACE, BASE + 4096, NULL));
     mica_cnode_delete(CNODE, f2);
     EXPECT("delete_unmaps", !mapped(VSPACE, BASE + 4096, NULL), "still mapped");
-    mica_cptr_t f3 = copy(fx, MICA_RIGHTS_ALL);
+    mica_cptr_t f3 = test_copy(fx, MICA_RIGHTS_ALL);
     mica_frame_map(f3, VSPACE, BASE + 4 * 4096, MICA_MAP_WRITE);
     mica_cnode_revoke(CNODE, f);
     EXPECT("revoke_unmaps_every_copy", !mapped(VSPACE, BASE + 8192, NULL) &&
@@ -255,8 +230,8 @@ main(void)
      * unmapped (emptied) and used again. */
     {
         uint64_t cut = 0x500000000000UL;
-        mica_cptr_t a = make(MICA_OBJ_PAGE_TABLE, 0), b = make(MICA_OBJ_PAGE_TABLE, 0);
-        mica_cptr_t c = make(MICA_OBJ_PAGE_TABLE, 0), fr = make(MICA_OBJ_FRAME, 12);
+        mica_cptr_t a = test_make(MICA_OBJ_PAGE_TABLE, 0), b = test_make(MICA_OBJ_PAGE_TABLE, 0);
+        mica_cptr_t c = test_make(MICA_OBJ_PAGE_TABLE, 0), fr = test_make(MICA_OBJ_FRAME, 12);
         mica_page_table_map(a, VSPACE, cut);
         mica_page_table_map(b, VSPACE, cut);
         mica_page_table_map(c, VSPACE, cut);
@@ -264,7 +239,7 @@ main(void)
         mica_cnode_delete(CNODE, b);
         EXPECT("cut_off_mapping_is_gone", !mapped(VSPACE, cut, NULL), "still mapped");
         EXPECT_ERR("cut_off_table_unmaps", mica_page_table_unmap(c), MICA_E_OK);
-        mica_cptr_t b2 = make(MICA_OBJ_PAGE_TABLE, 0);
+        mica_cptr_t b2 = test_make(MICA_OBJ_PAGE_TABLE, 0);
         mica_frame_unmap(fr);
         long e = mica_page_table_map(b2, VSPACE, cut);
         if (!e)
@@ -275,7 +250,7 @@ main(void)
     }
 
     /* A 2 MiB frame goes straight into the page directory. */
-    mica_cptr_t big = make(MICA_OBJ_FRAME, 21);
+    mica_cptr_t big = test_make(MICA_OBJ_FRAME, 21);
     uint64_t big_va = BASE + (2UL << 20);
     err = mica_frame_map(big, VSPACE, big_va, MICA_MAP_WRITE);
     if (!err)
@@ -288,9 +263,9 @@ main(void)
 
     /* Another address space: tables and frames in it; then it goes, and the capabilities
      * that still record mappings in it are deleted without harm. */
-    mica_cptr_t vs = make(MICA_OBJ_VSPACE, 0), t1 = make(MICA_OBJ_PAGE_TABLE, 0);
-    mica_cptr_t t2 = make(MICA_OBJ_PAGE_TABLE, 0), t3 = make(MICA_OBJ_PAGE_TABLE, 0);
-    mica_cptr_t g = make(MICA_OBJ_FRAME, 12);
+    mica_cptr_t vs = test_make(MICA_OBJ_VSPACE, 0), t1 = test_make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t t2 = test_make(MICA_OBJ_PAGE_TABLE, 0), t3 = test_make(MICA_OBJ_PAGE_TABLE, 0);
+    mica_cptr_t g = test_make(MICA_OBJ_FRAME, 12);
     err = mica_page_table_map(t1, vs, 0x400000);
     if (!err)
         err = mica_page_table_map(t2, vs, 0x400000);

@@ -30,4 +30,51 @@ static int test_failures;
                mica_errname(got_), mica_errname(want_));                        \
     } while (0)
 
+/* For tests that run as the root task: free slots of its CNode and objects made from its
+ * largest untyped memory. test_root_setup() first. */
+static uint64_t test_next_slot;
+static mica_cptr_t test_untyped;
+
+static inline bool
+test_root_setup(void)
+{
+    if (!mica_bootinfo)
+        return false;
+    test_next_slot = mica_bootinfo->first_free_slot;
+    test_untyped = mica_boot_largest_untyped();
+    return true;
+}
+
+static inline uint64_t
+test_slot(void)
+{
+    return test_next_slot++;
+}
+
+static inline mica_cptr_t
+test_make(unsigned type, unsigned size_bits)
+{
+    mica_cptr_t s = test_slot();
+    long err = mica_untyped_retype(test_untyped, type, size_bits, MICA_SLOT_CNODE, s, 1);
+    if (err)
+        mica_printf("test: retype of type %u failed: %s\n", type, mica_errname(err));
+    return s;
+}
+
+static inline mica_cptr_t
+test_copy(mica_cptr_t src, unsigned rights)
+{
+    mica_cptr_t s = test_slot();
+    mica_cnode_copy(MICA_SLOT_CNODE, s, MICA_SLOT_CNODE, src, rights);
+    return s;
+}
+
+static inline mica_cptr_t
+test_mint(mica_cptr_t src, unsigned rights, uint64_t badge)
+{
+    mica_cptr_t s = test_slot();
+    mica_cnode_mint(MICA_SLOT_CNODE, s, MICA_SLOT_CNODE, src, rights, badge);
+    return s;
+}
+
 #endif
