@@ -209,6 +209,10 @@ main(void)
     report("syscall_redirect_rt");
 
     pager_bench();
+    mica_cptr_t frame = make(MICA_OBJ_FRAME);
+    MEASURE("map_unmap", mica_frame_map(frame, MICA_SLOT_VSPACE, PF_REGION + PF_PAGES * 4096UL,
+                                        MICA_MAP_WRITE);
+            mica_frame_unmap(frame));
 
     /* The server turns into a notification waiter: time from our signal to it running. */
     m = (struct mica_msg){ .info = mica_msginfo(OP_NOTIFY_PHASE, 0) };
