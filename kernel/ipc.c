@@ -89,14 +89,20 @@ wake_partner(struct tcb *t)
         sched_enqueue_first(t);
 }
 
+/* End t's wait with err and let it run. */
+static void
+fail(struct tcb *t, int err)
+{
+    ipc_cancel(t, err);
+    wake(t);
+}
+
 void
 ipc_timeout_tick(uint64_t now)
 {
     struct tcb *t;
-    while ((t = this_cpu()->timeouts) && t->deadline <= now) {
-        ipc_cancel(t, MICA_E_TIMEOUT);
-        wake(t);
-    }
+    while ((t = this_cpu()->timeouts) && t->deadline <= now)
+        fail(t, MICA_E_TIMEOUT);
 }
 
 static void
@@ -269,8 +275,7 @@ ipc_drop_reply(struct tcb *t)
     struct tcb *c = t->reply_to;
     t->reply_to = NULL;
     c->replier = NULL;
-    ipc_cancel(c, MICA_E_DELETED);
-    wake(c);
+    fail(c, MICA_E_DELETED);
 }
 
 static void
@@ -443,31 +448,23 @@ endpoint_cancel_badged(struct endpoint *ep, uint64_t badge)
         return;
     for (struct tcb *t = ep->queue.head, *next; t; t = next) {
         next = t->ipc_next;
-        if (t->ipc_badge == badge) {
-            ipc_cancel(t, MICA_E_DELETED);
-            wake(t);
-        }
+        if (t->ipc_badge == badge)
+            fail(t, MICA_E_DELETED);
     }
 }
 
 void
 endpoint_destroy(struct endpoint *ep)
 {
-    while (ep->queue.head) {
-        struct tcb *t = ep->queue.head;
-        ipc_cancel(t, MICA_E_DELETED);
-        wake(t);
-    }
+    while (ep->queue.head)
+        fail(ep->queue.head, MICA_E_DELETED);
 }
 
 void
 notification_destroy(struct notification *n)
 {
-    while (n->waiters.head) {
-        struct tcb *t = n->waiters.head;
-        ipc_cancel(t, MICA_E_DELETED);
-        wake(t);
-    }
+    while (n->waiters.head)
+        fail(n->waiters.head, MICA_E_DELETED);
     if (n->bound)
         n->bound->bound = NULL;
 }
