@@ -104,8 +104,9 @@ toucher(uint64_t unused)
         mica_yield();
 }
 
-/* Be the pager of a thread that touches PF_PAGES fresh pages: for each fault, map the
- * next of a pool of zeroed frames there and resume it. Two IPCs and a map per fault. */
+/* Be the pager of a thread that touches PF_PAGES fresh pages: for each fault, reply with
+ * the next of a pool of zeroed frames as a map item, which maps it at the faulting page and
+ * resumes the thread: two IPCs per fault, no other system call. */
 static void
 pager_bench(void)
 {
@@ -125,12 +126,12 @@ pager_bench(void)
     mica_tcb_configure(tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&t.ipc, ep);
     mica_tcb_resume(tcb);
     struct mica_msg m = { 0 };
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    buf->map_attrs = MICA_MAP_WRITE;
     long err = mica_recv(ep, &m, FOREVER);
     for (unsigned i = 0; !err && i < PF_PAGES; i++) {
-        if ((err = mica_frame_map(pool + i, MICA_SLOT_VSPACE, m.mr[1] & ~4095UL,
-                                  MICA_MAP_WRITE)))
-            break;                                      /* the toucher would fault for ever */
-        m.info = mica_msginfo(MICA_FAULT_REPLY_RESUME, 0);
+        buf->caps[0] = pool + i;
+        m.info = mica_msginfo_caps(MICA_FAULT_REPLY_RESUME, 1, 0) | MICA_MSG_MAP;
         err = mica_reply_recv(ep, &m, i + 1 < PF_PAGES ? FOREVER : MICA_TIMEOUT_POLL);
         if (i + 1 == PF_PAGES && err == MICA_E_TIMEOUT)
             err = MICA_E_OK;                            /* the last reply: nothing follows */

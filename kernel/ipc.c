@@ -13,6 +13,7 @@
 #include "ipc.h"
 #include "percpu.h"
 #include "sched.h"
+#include "vspace.h"
 
 #define NS_PER_TICK     (1000000000UL / SCHED_HZ)
 
@@ -165,16 +166,51 @@ fault_message(struct tcb *s, struct tcb *r)
     return mica_msginfo(fault_labels[f->kind], put_words(r, w, n));
 }
 
-/* Copy (or move) the capabilities named in s's IPC buffer to r's receive slots; how many
- * went. */
+/* A map item: the frame capability in src goes to the empty slot dest of r's CSpace (a
+ * copy with the write right only if attrs grant writing; moved if grant) and is mapped at
+ * va of r's address space. False, with nothing changed, if it cannot be. */
+static bool
+map_item(struct tcb *r, struct cte *dest, struct cte *src, uint64_t va, uint64_t attrs,
+         bool grant)
+{
+    if (src->cap.type != MICA_OBJ_FRAME)
+        return false;
+    if (grant) {
+        struct cap was = src->cap;              /* its mapping in the sender's space */
+        src->cap.extra = 0;
+        if (vspace_map_frame(&r->vtable.cap, &src->cap, va, attrs)) {
+            src->cap.extra = was.extra;
+            return false;
+        }
+        vspace_release(&was);
+        cte_move(dest, src);
+        return true;
+    }
+    unsigned rights = MICA_RIGHT_READ | MICA_RIGHT_GRANT |
+                      (attrs & MICA_MAP_WRITE ? MICA_RIGHT_WRITE : 0);
+    if (cte_derive(dest, src, rights, 0))
+        return false;
+    if (vspace_map_frame(&r->vtable.cap, &dest->cap, va, attrs)) {
+        cte_delete(dest);                       /* a fresh copy: nothing else goes with it */
+        return false;
+    }
+    return true;
+}
+
+/* Copy (or move) the capabilities named in s's IPC buffer to r's receive slots, as map
+ * items into r's receive window if map; how many went. */
 static unsigned
 transfer_caps(struct tcb *s, struct mica_ipc_buffer *sbuf, struct tcb *r,
-              struct mica_ipc_buffer *rbuf, unsigned ncaps, bool move)
+              struct mica_ipc_buffer *rbuf, unsigned ncaps, uint64_t info)
 {
+    bool move = info & MICA_MSG_MOVE_CAPS, map = info & MICA_MSG_MAP;
     if (!ncaps || !sbuf || !rbuf || !rbuf->recv_cnode)
         return 0;
     struct cte *cnode;
     if (lookup_cap(r, rbuf->recv_cnode, MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode))
+        return 0;
+    uint64_t window = rbuf->recv_window, end = window + rbuf->recv_window_size, va = window;
+    if (map && (window % PAGE_SIZE || end < window))
         return 0;
     unsigned done = 0;
     for (; done < ncaps; done++) {
@@ -182,10 +218,18 @@ transfer_caps(struct tcb *s, struct mica_ipc_buffer *sbuf, struct tcb *r,
         if (!dest || dest->cap.type != MICA_OBJ_NULL ||
             lookup_cap(s, sbuf->caps[done], MICA_OBJ_NULL, 0, &src))
             break;
-        if (move)
+        if (map) {
+            uint64_t size = 1UL << src->cap.size_bits;
+            va = ALIGN_UP(va, size);
+            if (va < window || va > end || end - va < size ||
+                !map_item(r, dest, src, va, sbuf->map_attrs, move))
+                break;
+            va += size;
+        } else if (move) {
             cte_move(dest, src);
-        else if (cte_derive(dest, src, MICA_RIGHTS_ALL, 0))
+        } else if (cte_derive(dest, src, MICA_RIGHTS_ALL, 0)) {
             break;                      /* untyped memory is moved, never copied */
+        }
     }
     return done;
 }
@@ -214,7 +258,7 @@ transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool grant)
             else
                 len = MICA_MSG_REG_WORDS;   /* no buffer on one side: the rest is cut */
         }
-        unsigned caps = transfer_caps(s, sbuf, r, rbuf, ncaps, sent & MICA_MSG_MOVE_CAPS);
+        unsigned caps = transfer_caps(s, sbuf, r, rbuf, ncaps, sent);
         info = mica_msginfo_caps(mica_msg_label(sent), caps, len);
     }
     arch_set_recv(&r->regs, MICA_E_OK, badge, info);
@@ -316,13 +360,33 @@ ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout)
     ep->state = EP_RECV;
 }
 
-/* The reply to a fault: resume the thread, with new registers or a system call's result. */
-static void
+/* A page fault's reply may carry one map item: the pager's own frame capability, mapped at
+ * the faulting page (the pager keeps the capability, and with it the books). */
+static int
+fault_map(struct tcb *server, struct tcb *c, uint64_t info)
+{
+    struct mica_ipc_buffer *buf = ipc_buffer_of(server);
+    struct cte *frame;
+    if (c->fault.kind != FAULT_PAGE || mica_msg_caps(info) != 1 || (info & MICA_MSG_MOVE_CAPS) ||
+        !buf)
+        return MICA_E_INVALID_ARG;
+    int err = lookup_cap(server, buf->caps[0], MICA_OBJ_FRAME, 0, &frame);
+    if (err)
+        return err;
+    uint64_t va = ALIGN_DOWN(c->fault.addr, 1UL << frame->cap.size_bits);
+    return vspace_map_frame(&c->vtable.cap, &frame->cap, va, buf->map_attrs);
+}
+
+/* The reply to a fault: resume the thread, with new registers or a system call's result,
+ * after mapping the page a map item gives. Even if that fails the thread resumes (to fault
+ * again); the error goes to the pager. */
+static int
 fault_reply(struct tcb *server, struct tcb *c)
 {
     uint64_t info = arch_syscall_arg(&server->regs, 1);
     unsigned len = mica_msg_length(info);
     struct mica_ipc_buffer *buf;
+    int err = info & MICA_MSG_MAP ? fault_map(server, c, info) : MICA_E_OK;
     c->fault_pending = false;
     if (mica_msg_label(info) == MICA_FAULT_REPLY_REGS && len >= MICA_REG_COUNT &&
         (buf = ipc_buffer_of(server))) {
@@ -334,22 +398,25 @@ fault_reply(struct tcb *server, struct tcb *c)
                len >= 1) {
         arch_syscall_return(&c->regs, arch_get_mr(&server->regs, 0));
     }
+    return err;
 }
 
-void
+int
 ipc_reply(struct tcb *t)
 {
     struct tcb *c = t->reply_to;
+    int err = MICA_E_OK;
     if (!c)
-        return;                         /* nobody to reply to: nothing happens */
+        return err;                     /* nobody to reply to: nothing happens */
     t->reply_to = NULL;
     c->replier = NULL;
     timeout_cancel(c);
     if (c->fault_pending)
-        fault_reply(t, c);
+        err = fault_reply(t, c);
     else
         transfer(t, c, 0, false);       /* replies carry no capabilities */
     wake_partner(c);
+    return err;
 }
 
 /* ---- notifications ------------------------------------------------------------------ */

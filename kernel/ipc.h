@@ -72,7 +72,9 @@ ipc_await_reply(struct tcb *s, struct tcb *r)
  */
 void ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t timeout);
 void ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout);
-void ipc_reply(struct tcb *t);
+/* Reply to the thread t owes a reply to, if any: MICA_E_OK, or why a fault reply's map
+ * item failed (the reply went all the same). */
+int ipc_reply(struct tcb *t);
 void ntfn_signal(struct notification *n, uint64_t badge);
 void ntfn_wait(struct tcb *t, struct notification *n, uint64_t timeout);
 

@@ -141,7 +141,10 @@ sys_reply_recv(struct tcb *t, const struct arch_regs *r)
         arch_set_recv(&t->regs, (uint64_t)err, 0, 0);
         return SYSCALL_DONE;
     }
-    ipc_reply(t);
+    if ((err = ipc_reply(t))) {
+        arch_set_recv(&t->regs, (uint64_t)err, 0, 0);   /* the reply went, not the receive */
+        return SYSCALL_DONE;
+    }
     return sys_recv(t, r);
 }
 

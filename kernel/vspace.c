@@ -77,22 +77,56 @@ vspace_release(const struct cap *cap)
         arch_table_unmap(root, cap->extra & ASID_MASK, mapping_vaddr(cap->extra), cap->obj);
 }
 
-/* The address space named by MR0 and a vaddr (MR1) where an object of 2^bits bytes fits. */
+/* Where an object of 2^bits bytes can go at va of the address space vs: its mapping record
+ * (va | ASID) in *mapping and its root table in *root. */
 static int
-target(struct invocation *inv, unsigned bits, paddr_t *root, uint64_t *mapping)
+target(const struct cap *vs, uint64_t va, unsigned bits, paddr_t *root, uint64_t *mapping)
 {
-    struct cte *vs;
-    uint64_t va = inv->mr[1], size = 1UL << bits;
-    int err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_VSPACE, MICA_RIGHT_WRITE, &vs);
-    if (err)
-        return err;
+    uint64_t size = 1UL << bits;
+    if (vs->type != MICA_OBJ_VSPACE)
+        return MICA_E_NO_CAP;                   /* a thread whose space went */
     if (va % size || va < MICA_USER_BASE || va >= MICA_USER_TOP || MICA_USER_TOP - va < size)
         return MICA_E_INVALID_ARG;              /* never the null page */
-    unsigned asid = (unsigned)vs->cap.badge;
-    if (!asid || asid_root[asid] != vs->cap.obj)
+    unsigned asid = (unsigned)vs->badge;
+    if (!asid || asid_root[asid] != vs->obj)
         return MICA_E_BAD_STATE;                /* cannot happen for a live VSpace */
-    *root = vs->cap.obj;
+    *root = vs->obj;
     *mapping = va | asid;
+    return MICA_E_OK;
+}
+
+/* The VSpace capability named by MR0, which the caller may change. */
+static int
+vspace_arg(struct invocation *inv, const struct cap **vs)
+{
+    struct cte *slot;
+    int err = lookup_cap(inv->caller, inv->mr[0], MICA_OBJ_VSPACE, MICA_RIGHT_WRITE, &slot);
+    *vs = err ? NULL : &slot->cap;
+    return err;
+}
+
+int
+vspace_map_frame(const struct cap *vs, struct cap *frame, uint64_t va, uint64_t attrs)
+{
+    paddr_t root;
+    uint64_t mapping;
+    int err;
+    if (attrs & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC | MICA_MAP_UNCACHED))
+        return MICA_E_INVALID_ARG;
+    /* Every frame is RAM for now, mapped write-back in the physmap too: an uncached alias
+     * would give one page two memory types (Intel SDM Vol. 3A, 11.12.4). Device frames,
+     * which will allow it, come with the drivers. */
+    if (attrs & MICA_MAP_UNCACHED)
+        return MICA_E_INVALID_ARG;
+    if (!(frame->rights & MICA_RIGHT_READ) ||
+        ((attrs & MICA_MAP_WRITE) && !(frame->rights & MICA_RIGHT_WRITE)))
+        return MICA_E_NO_RIGHTS;
+    if (frame->extra)
+        return MICA_E_BAD_STATE;                /* mapped already: copy the capability */
+    if ((err = target(vs, va, frame->size_bits, &root, &mapping)) ||
+        (err = arch_frame_map(root, va, frame->obj, frame->size_bits, (unsigned)attrs)))
+        return err;
+    frame->extra = mapping;
     return MICA_E_OK;
 }
 
@@ -100,32 +134,16 @@ int
 frame_invoke(struct invocation *inv)
 {
     struct cap *cap = &inv->slot->cap;
-    paddr_t root;
-    uint64_t mapping;
     int err;
 
     switch (inv->label) {
     case MICA_FRAME_MAP: {
+        const struct cap *vs;
         if (inv->len < 3)
             return MICA_E_INVALID_ARG;
-        unsigned attrs = (unsigned)inv->mr[2];
-        if (inv->mr[2] & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC | MICA_MAP_UNCACHED))
-            return MICA_E_INVALID_ARG;
-        /* Every frame is RAM for now, mapped write-back in the physmap too: an uncached
-         * alias would give one page two memory types (Intel SDM Vol. 3A, 11.12.4). Device
-         * frames, which will allow it, come with the drivers. */
-        if (attrs & MICA_MAP_UNCACHED)
-            return MICA_E_INVALID_ARG;
-        if (!(cap->rights & MICA_RIGHT_READ) ||
-            ((attrs & MICA_MAP_WRITE) && !(cap->rights & MICA_RIGHT_WRITE)))
-            return MICA_E_NO_RIGHTS;
-        if (cap->extra)
-            return MICA_E_BAD_STATE;            /* mapped already: copy the capability */
-        if ((err = target(inv, cap->size_bits, &root, &mapping)) ||
-            (err = arch_frame_map(root, mapping_vaddr(mapping), cap->obj, cap->size_bits, attrs)))
+        if ((err = vspace_arg(inv, &vs)))
             return err;
-        cap->extra = mapping;
-        return MICA_E_OK;
+        return vspace_map_frame(vs, cap, inv->mr[1], inv->mr[2]);
     }
     case MICA_FRAME_UNMAP:
         vspace_release(cap);
@@ -151,18 +169,20 @@ page_table_invoke(struct invocation *inv)
     if (!(cap->rights & MICA_RIGHT_WRITE))
         return MICA_E_NO_RIGHTS;
     switch (inv->label) {
-    case MICA_PAGE_TABLE_MAP:
+    case MICA_PAGE_TABLE_MAP: {
+        const struct cap *vs;
         if (inv->len < 2)
             return MICA_E_INVALID_ARG;
         if (cap->extra)
             return MICA_E_BAD_STATE;
         /* Any address the table is to serve names its place (the null page's region too). */
-        inv->mr[1] = MAX(inv->mr[1] & ~(PAGE_SIZE - 1), MICA_USER_BASE);
-        if ((err = target(inv, PAGE_SHIFT, &root, &mapping)) ||
+        uint64_t va = MAX(inv->mr[1] & ~(PAGE_SIZE - 1), MICA_USER_BASE);
+        if ((err = vspace_arg(inv, &vs)) || (err = target(vs, va, PAGE_SHIFT, &root, &mapping)) ||
             (err = arch_table_map(root, mapping_vaddr(mapping), cap->obj)))
             return err;
         cap->extra = mapping;
         return MICA_E_OK;
+    }
     case MICA_PAGE_TABLE_UNMAP: {
         paddr_t at = mapping_root(cap->extra);
         bool reachable = at && arch_table_reachable(at, mapping_vaddr(cap->extra), cap->obj);

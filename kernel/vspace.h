@@ -19,6 +19,10 @@ void asid_free(unsigned asid);
 /* How many more address spaces can be made. */
 unsigned asid_available(void);
 
+/* Map the frame capability frame (not mapped yet) at va of the address space whose VSpace
+ * capability is vs, with MICA_MAP_* attrs its rights allow; records the mapping in it. */
+int vspace_map_frame(const struct cap *vs, struct cap *frame, uint64_t va, uint64_t attrs);
+
 /* A frame or page table capability is deleted: undo its mapping. */
 void vspace_release(const struct cap *cap);
 

@@ -67,6 +67,8 @@ def boot_tests(build):
                          r"halted the machine, status 0 \(0 IPCs on the fast path\)"]),
         BootTest("memory", modules=["memory.elf"],
                  expect=[r"TEST PASS capabilities_outlive_their_address_space"]),
+        BootTest("map_items", modules=["mapping.elf", "mapper.elf", "mapper.elf"],
+                 expect=[r"TEST PASS client_faults_again_to_its_handler"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

@@ -8,14 +8,27 @@
 /*
  * Message info: bits 0-6 the length in message registers, bits 7-8 the number of
  * capabilities sent (their cptrs in the IPC buffer's caps[]), bit 9 set to move them rather
- * than copy them, bits 12-63 the label (for an invocation, the method). Masks and shifts,
- * never C bit-fields (the layout is ABI).
+ * than copy them, bit 10 set if they are map items (below), bits 12-63 the label (for an
+ * invocation, the method). Masks and shifts, never C bit-fields (the layout is ABI).
+ *
+ * Map items: with MICA_MSG_MAP the capabilities sent are frame capabilities, and each one
+ * the receiver takes is also mapped into its address space, in the receive window its IPC
+ * buffer names (recv_window, recv_window_size), one after the other from the window's start
+ * (each aligned to its frame's size), with the attributes of the sender's map_attrs as far
+ * as the capability's rights allow. A copied item (map) is a child of the sender's
+ * capability, with the write right only if map_attrs gives MICA_MAP_WRITE: revoking the
+ * sender's capability unmaps the page from every space that received it from there,
+ * recursively. A moved item (grant, MICA_MSG_MOVE_CAPS) leaves the sender's space.
+ * Items that do not fit the window are not taken; the count in the received info word says
+ * how many were. In the reply to a page fault one map item, caps[0], maps that capability of
+ * the pager (which keeps it) at the faulting page.
  */
 #define MICA_MSG_LENGTH_BITS    7
 #define MICA_MSG_LENGTH_MASK    ((1u << MICA_MSG_LENGTH_BITS) - 1)
 #define MICA_MSG_CAPS_SHIFT     7
 #define MICA_MSG_CAPS_MASK      3u
 #define MICA_MSG_MOVE_CAPS      (1u << 9)
+#define MICA_MSG_MAP            (1u << 10)
 #define MICA_MSG_LABEL_SHIFT    12
 #define MICA_MSG_MAX_CAPS       3
 
@@ -71,13 +84,19 @@ enum mica_fault_reply {
 
 /* The IPC buffer: one page of a thread's own memory, named by TCB configure. Capabilities
  * to send are named in caps[]; received ones go to (recv_cnode, recv_slot), a CNode in the
- * receiver's CSpace and a slot in it, which must be empty (recv_cnode 0: accept none). */
+ * receiver's CSpace and its slots from recv_slot on, which must be empty (recv_cnode 0:
+ * accept none). Map items also need a receive window: a page-aligned range of the
+ * receiver's address space (size 0: accept none); the sender's map_attrs (MICA_MAP_WRITE,
+ * MICA_MAP_EXEC) say how its map items are to be mapped. */
 struct mica_ipc_buffer {
     uint64_t mr[MICA_MSG_MAX_WORDS];
     uint64_t caps[MICA_MSG_MAX_CAPS];
     uint64_t recv_cnode;
     uint64_t recv_slot;
-    uint64_t reserved[512 - MICA_MSG_MAX_WORDS - MICA_MSG_MAX_CAPS - 2];
+    uint64_t recv_window;
+    uint64_t recv_window_size;
+    uint64_t map_attrs;
+    uint64_t reserved[512 - MICA_MSG_MAX_WORDS - MICA_MSG_MAX_CAPS - 5];
 };
 _Static_assert(sizeof(struct mica_ipc_buffer) == 4096, "the IPC buffer is one page");
 
