@@ -18,6 +18,9 @@ void arch_paging_init(const struct bootinfo *bi);
 void arch_cpu_init(struct percpu *cpu);
 void arch_timer_init(unsigned hz);
 
+/* Whether the kernel uses device registers in [base, base + size) (its MMIO mappings). */
+bool arch_phys_kernel_mmio(paddr_t base, uint64_t size);
+
 /* Early reads of physical memory (the boot loader's information), before paging is set up:
  * a pointer to len bytes at addr, or NULL if the early mapping does not cover them. */
 const void *arch_boot_read(paddr_t addr, size_t len);

@@ -114,7 +114,7 @@ rehome_children(struct cte *slot)
     struct cte *heir = slot->first_child;
     if (!heir)
         return;
-    if (slot->cap.type == MICA_OBJ_UNTYPED) {       /* other objects: up to the grandparent */
+    if (cap_is_container(slot->cap.type)) {         /* other objects: up to the grandparent */
         while ((heir = slot->first_child)) {
             unlink(heir);
             link_child(heir, slot->parent);
@@ -229,7 +229,7 @@ cte_check(const struct cte *slot)
     for (const struct cte *c = slot->first_child; c; c = c->next) {
         if (c->parent != slot)
             return "child does not name its parent";
-        if (slot->cap.type != MICA_OBJ_UNTYPED && !same_object(&c->cap, &slot->cap))
+        if (!cap_is_container(slot->cap.type) && !same_object(&c->cap, &slot->cap))
             return "child of a non-untyped cap refers to another object";
     }
     return NULL;

@@ -14,8 +14,9 @@
 struct cap {
     uint8_t type;           /* enum mica_obj_type; MICA_OBJ_NULL in an empty slot */
     uint8_t rights;         /* MICA_RIGHT_* */
-    uint8_t size_bits;      /* untyped, frame: log2 bytes; cnode: log2 slots */
-    uint8_t reserved[5];
+    uint8_t size_bits;      /* untyped, frame, device memory: log2 bytes; cnode: log2 slots */
+    uint8_t flags;          /* CAP_DEVICE: a frame of device memory */
+    uint8_t reserved[4];
     paddr_t obj;            /* the object's physical address (untyped: the region's) */
     uint64_t badge;         /* endpoint, notification: the badge; I/O ports: first | last<<16 */
     uint64_t extra;         /* state of this capability alone, never copied: untyped: bytes
@@ -28,8 +29,9 @@ struct cap {
  * whose root is the capability retype made (its parent is the untyped one); copies and
  * mints are children of their source. Invariants (checked by cte_check in debug builds):
  * an empty slot has no tree links; a child's parent lists it; a cap's children are caps to
- * the same object, except under an untyped cap. So a cap is the last one to its object
- * exactly when it has no children and its parent is not a cap to the same object.
+ * the same object, except under a container (untyped or device memory). So a cap is the
+ * last one to its object exactly when it has no children and its parent is not a cap to
+ * the same object.
  */
 struct cte {
     struct cap cap;
@@ -39,6 +41,16 @@ struct cte {
     struct cte *prev;
 };
 _Static_assert(sizeof(struct cte) == 1 << MICA_CNODE_SLOT_BITS, "CNode slot size is ABI");
+
+#define CAP_DEVICE  (1u << 0)
+
+/* Capabilities whose children are other objects: untyped memory (the objects retyped from
+ * it) and device memory (the frames and blocks issued from it). */
+static inline bool
+cap_is_container(unsigned type)
+{
+    return type == MICA_OBJ_UNTYPED || type == MICA_OBJ_DEVICE_MEMORY;
+}
 
 /* The destructor hook: object code cleans up when the last capability to it goes. */
 void object_destroy(const struct cap *cap);

@@ -2,6 +2,7 @@
 /* MICA_SYS_CALL: find the capability, gather the message registers (the first in CPU
  * registers, the rest from the caller's IPC buffer), dispatch on the object type, and hand
  * back the error, the reply's message info and its message registers. */
+#include "device.h"
 #include "invoke.h"
 
 int
@@ -25,6 +26,7 @@ static const invoke_fn methods[MICA_OBJ_TYPE_COUNT] = {
     [MICA_OBJ_FRAME] = frame_invoke,
     [MICA_OBJ_PAGE_TABLE] = page_table_invoke,
     [MICA_OBJ_VSPACE] = vspace_invoke,
+    [MICA_OBJ_DEVICE_MEMORY] = device_memory_invoke,
 };
 
 static int

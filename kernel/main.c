@@ -2,6 +2,7 @@
 /* kmain: the boot sequence, from the loader's hand-off to the first user thread. */
 #include "arch.h"
 #include "bootinfo.h"
+#include "device.h"
 #include "fastpath.h"
 #include "loader.h"
 #include "percpu.h"
@@ -72,6 +73,7 @@ kmain(uint32_t magic, uint32_t info)
     options_init(bi);
     kprintf("mica: command line '%s'\n", bi->cmdline);
     memory_init(bi);
+    device_init(bi);
     arch_paging_init(bi);
     rq_init(&cpus[0].rq);
     arch_cpu_init(&cpus[0]);

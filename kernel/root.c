@@ -7,6 +7,7 @@
  * own, with nothing but their own thread, CNode and address space, suspended: the root
  * task, holding their capabilities, gives them what they need and resumes them. (Once it
  * can map frames, the root task will build them from the modules itself.) */
+#include "device.h"
 #include "loader.h"
 #include "object.h"
 #include "pmm.h"
@@ -76,6 +77,8 @@ root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootin
     root.info->first_untyped = MICA_SLOT_FIRST_FREE;
     root.next_slot = MICA_SLOT_FIRST_FREE + MICA_BOOT_MAX_UNTYPED;
 
+    struct cap devices = device_memory_all();
+    give(cnode, MICA_SLOT_DEVICE_MEMORY, &devices);
     give(cnode, MICA_SLOT_IRQ_CONTROL,
          &(struct cap){ .type = MICA_OBJ_IRQ_CONTROL, .rights = MICA_RIGHTS_ALL });
     give(cnode, MICA_SLOT_IO_PORTS, &(struct cap){ .type = MICA_OBJ_IO_PORTS,

@@ -113,10 +113,10 @@ vspace_map_frame(const struct cap *vs, struct cap *frame, uint64_t va, uint64_t 
     int err;
     if (attrs & ~(uint64_t)(MICA_MAP_WRITE | MICA_MAP_EXEC | MICA_MAP_UNCACHED))
         return MICA_E_INVALID_ARG;
-    /* Every frame is RAM for now, mapped write-back in the physmap too: an uncached alias
-     * would give one page two memory types (Intel SDM Vol. 3A, 11.12.4). Device frames,
-     * which will allow it, come with the drivers. */
-    if (attrs & MICA_MAP_UNCACHED)
+    /* Device frames map uncached, RAM frames never: RAM is mapped write-back in the physmap,
+     * and an uncached alias would give a page two memory types (Intel SDM Vol. 3A,
+     * 11.12.4). */
+    if (!(attrs & MICA_MAP_UNCACHED) != !(frame->flags & CAP_DEVICE))
         return MICA_E_INVALID_ARG;
     if (!(frame->rights & MICA_RIGHT_READ) ||
         ((attrs & MICA_MAP_WRITE) && !(frame->rights & MICA_RIGHT_WRITE)))

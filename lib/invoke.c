@@ -177,3 +177,10 @@ mica_vspace_query(mica_cptr_t vspace, uint64_t vaddr, uint64_t *paddr, unsigned 
     *attrs = (unsigned)mr[1];
     return err;
 }
+
+long
+mica_device_memory_issue(mica_cptr_t block, unsigned type, uint64_t paddr, unsigned size_bits,
+                         mica_cptr_t dest_cnode, uint64_t dest)
+{
+    return INVOKE(block, MICA_DEVICE_MEMORY_ISSUE, type, paddr, size_bits, dest_cnode, dest);
+}

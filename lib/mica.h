@@ -195,6 +195,11 @@ long mica_page_table_map(mica_cptr_t table, mica_cptr_t vspace, uint64_t vaddr);
 long mica_page_table_unmap(mica_cptr_t table);
 long mica_vspace_query(mica_cptr_t vspace, uint64_t vaddr, uint64_t *paddr, unsigned *attrs);
 
+/* Device memory: a device frame (type MICA_OBJ_FRAME; it maps only with MICA_MAP_UNCACHED)
+ * or a smaller block (MICA_OBJ_DEVICE_MEMORY) at paddr, into slot dest of dest_cnode. */
+long mica_device_memory_issue(mica_cptr_t block, unsigned type, uint64_t paddr, unsigned size_bits,
+                              mica_cptr_t dest_cnode, uint64_t dest);
+
 /* A thread sharing its creator's CNode and VSpace (slots MICA_SLOT_CNODE, _VSPACE), with
  * its own IPC buffer, thread area and stack, all in this structure. */
 #define MICA_THREAD_STACK_WORDS 2048

@@ -14,7 +14,8 @@ enum mica_root_slot {
     MICA_SLOT_VSPACE = 3,       /* the root address space */
     MICA_SLOT_IRQ_CONTROL = 4,
     MICA_SLOT_IO_PORTS = 5,     /* every I/O port */
-    MICA_SLOT_FIRST_FREE = 6,   /* then untyped memory (MICA_BOOT_MAX_UNTYPED slots, some
+    MICA_SLOT_DEVICE_MEMORY = 6,/* every physical address that is not RAM nor the kernel's */
+    MICA_SLOT_FIRST_FREE = 7,   /* then untyped memory (MICA_BOOT_MAX_UNTYPED slots, some
                                  * maybe empty), module frames, boot tasks, free slots */
 };
 

@@ -23,6 +23,8 @@ enum mica_obj_type {
     MICA_OBJ_IRQ_CONTROL = 8,   /* the right to take interrupt lines (boot only) */
     MICA_OBJ_IO_PORTS = 9,      /* a range of x86 I/O ports (boot only) */
     MICA_OBJ_PAGE_TABLE = 10,   /* a paging structure below an address space's root */
+    MICA_OBJ_DEVICE_MEMORY = 11,/* a block of physical addresses that are not RAM (boot
+                                 * only): device frames and smaller blocks are issued from it */
     MICA_OBJ_TYPE_COUNT
 };
 
@@ -51,7 +53,8 @@ enum mica_obj_type {
  * Writing needs the write right on the frame capability too. */
 #define MICA_MAP_WRITE      (1u << 0)
 #define MICA_MAP_EXEC       (1u << 1)
-#define MICA_MAP_UNCACHED   (1u << 2)   /* device memory */
+#define MICA_MAP_UNCACHED   (1u << 2)   /* device memory: required for device frames,
+                                         * refused for RAM */
 
 /* Priorities: 0 (lowest) to 255. Boot threads start at MICA_BOOT_PRIO; the root task's
  * maximum controlled priority is MICA_MAX_PRIO, other boot tasks' is their priority. */

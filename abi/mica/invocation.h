@@ -36,6 +36,10 @@ enum mica_invocation {
     MICA_PAGE_TABLE_MAP,        /* (vspace, vaddr): at the first level missing there */
     MICA_PAGE_TABLE_UNMAP,      /* (): only when nothing is mapped through it */
     MICA_VSPACE_QUERY,          /* (vaddr) -> MR0 physical address or 0, MR1 MICA_MAP_* */
+
+    /* Device memory: a device frame (MICA_OBJ_FRAME) or a smaller block (MICA_OBJ_DEVICE_
+     * MEMORY) of 2^size_bits bytes at paddr, aligned, inside the invoked block, not RAM */
+    MICA_DEVICE_MEMORY_ISSUE = 112, /* (type, paddr, size_bits, dest_cnode, dest) */
 };
 
 /* TCB flags. REDIRECT_SYSCALLS: the thread's syscall instructions are not Mica calls but

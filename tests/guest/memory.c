@@ -127,6 +127,75 @@ unmapped_ipc_buffer(void)
     mica_frame_unmap(again);
 }
 
+/* Device memory: frames issued for addresses that are not RAM, mapped uncached, read as
+ * registers (the HPET that QEMU's q35 has at 0xfed00000), never RAM, never the kernel's. */
+#define HPET            0xfed00000UL
+#define HPET_VA         (BASE + 0x100000)
+
+static void
+device_memory(void)
+{
+    mica_cptr_t all = MICA_SLOT_DEVICE_MEMORY;
+    struct mica_cap_info info = { 0 };
+    mica_cnode_identify(CNODE, all, &info);
+    EXPECT("root_task_holds_device_memory", info.type == MICA_OBJ_DEVICE_MEMORY, "type %lu",
+           (unsigned long)info.type);
+    uint64_t s = test_slot();
+    EXPECT_ERR("ram_is_no_device_frame",
+               mica_device_memory_issue(all, MICA_OBJ_FRAME, 0x200000, 12, CNODE, s),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("kernel_registers_are_no_device_frame",
+               mica_device_memory_issue(all, MICA_OBJ_FRAME, 0xfee00000, 12, CNODE, s),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("device_frame_size_checked",
+               mica_device_memory_issue(all, MICA_OBJ_FRAME, HPET, 13, CNODE, s),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("only_frames_and_blocks_issued",
+               mica_device_memory_issue(all, MICA_OBJ_TCB, HPET, 12, CNODE, s),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("device_memory_is_not_retyped",
+               mica_untyped_retype(test_untyped, MICA_OBJ_DEVICE_MEMORY, 12, CNODE, s, 1),
+               MICA_E_INVALID_ARG);
+
+    /* A block of one page for a driver; frames only inside it. */
+    mica_cptr_t block = test_slot(), frame = test_slot();
+    EXPECT_ERR("block_issued",
+               mica_device_memory_issue(all, MICA_OBJ_DEVICE_MEMORY, HPET, 12, CNODE, block),
+               MICA_E_OK);
+    EXPECT_ERR("frame_outside_the_block_refused",
+               mica_device_memory_issue(block, MICA_OBJ_FRAME, HPET + 4096, 12, CNODE, frame),
+               MICA_E_RANGE);
+    EXPECT_ERR("block_cannot_grow",
+               mica_device_memory_issue(block, MICA_OBJ_DEVICE_MEMORY, HPET, 13, CNODE, frame),
+               MICA_E_RANGE);
+    mica_cptr_t ro = test_copy(block, MICA_RIGHT_READ);
+    EXPECT_ERR("issuing_needs_write",
+               mica_device_memory_issue(ro, MICA_OBJ_FRAME, HPET, 12, CNODE, frame),
+               MICA_E_NO_RIGHTS);
+    EXPECT_ERR("device_frame_issued",
+               mica_device_memory_issue(block, MICA_OBJ_FRAME, HPET, 12, CNODE, frame), MICA_E_OK);
+    for (int level = 0; level < 3; level++)     /* whatever tables are missing there now */
+        mica_page_table_map(test_make(MICA_OBJ_PAGE_TABLE, 0), VSPACE, HPET_VA);
+    EXPECT_ERR("device_frame_maps_only_uncached",
+               mica_frame_map(frame, VSPACE, HPET_VA, MICA_MAP_WRITE), MICA_E_INVALID_ARG);
+    EXPECT_ERR("device_frame_maps_uncached",
+               mica_frame_map(frame, VSPACE, HPET_VA, MICA_MAP_WRITE | MICA_MAP_UNCACHED),
+               MICA_E_OK);
+    /* General capabilities: bits 32-63 the counter's period in femtoseconds, at most 100 ns
+     * (the HPET specification, 2.3.4). */
+    uint64_t caps = *(volatile uint64_t *)HPET_VA, period = caps >> 32;
+    uint64_t pa = 0;
+    EXPECT("device_registers_read", period && period <= 100000000 &&
+           mapped(VSPACE, HPET_VA, NULL) == HPET && !mica_frame_address(frame, &pa) && pa == HPET,
+           "capabilities %#lx", (unsigned long)caps);
+    EXPECT_ERR("device_page_is_no_ipc_buffer",
+               mica_tcb_set_ipc_buffer(test_make(MICA_OBJ_TCB, 0), HPET_VA), MICA_E_INVALID_ARG);
+    EXPECT_ERR("revoking_the_block", mica_cnode_revoke(CNODE, block), MICA_E_OK);
+    EXPECT("revoke_takes_its_frames_and_mappings",
+           !mapped(VSPACE, HPET_VA, NULL) && !mica_cnode_identify(CNODE, frame, &info) &&
+           info.type == MICA_OBJ_NULL, "still mapped or held");
+}
+
 int
 main(void)
 {
@@ -284,5 +353,6 @@ main(void)
     mica_cnode_delete(CNODE, t3);
     EXPECT_ERR("capabilities_outlive_their_address_space", mica_frame_address(f, &pa),
                MICA_E_OK);
+    device_memory();
     return test_failures;
 }

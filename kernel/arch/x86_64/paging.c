@@ -149,6 +149,17 @@ paging_map_mmio(paddr_t pa)
     return (volatile void *)(va + pa % PAGE_SIZE);
 }
 
+bool
+arch_phys_kernel_mmio(paddr_t base, uint64_t size)
+{
+    for (vaddr_t va = KERNEL_MMIO_BASE; va < mmio_next; va += PAGE_SIZE) {
+        paddr_t pa = *walk(kernel_pml4, va, 0, false, 0) & PTE_ADDR;
+        if (pa - base < size)
+            return true;
+    }
+    return false;
+}
+
 void
 arch_vspace_init(paddr_t root)
 {

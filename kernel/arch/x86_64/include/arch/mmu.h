@@ -25,6 +25,7 @@
 #define PTE_U       (U64(1) << 2)      /* user accessible */
 #define PTE_PWT     (U64(1) << 3)      /* write-through */
 #define PTE_PCD     (U64(1) << 4)      /* cache disable */
+#define PHYS_ADDR_BITS  52              /* the architecture's limit (MAXPHYADDR <= 52) */
 #define PTE_A       (U64(1) << 5)
 #define PTE_D       (U64(1) << 6)
 #define PTE_PS      (U64(1) << 7)      /* 2 MiB / 1 GiB page in a PD / PDPT entry */
@@ -56,7 +57,8 @@ virt_to_phys(const void *va)
 /*
  * The physical address of the 4 KiB page containing user address va in the address space
  * rooted at root, if it is mapped with at least the PTE bits need (PTE_P, plus PTE_U and
- * PTE_W for a page user code may write); 0 otherwise. Large pages count. Short and inline:
+ * PTE_W for a page user code may write) and not uncached (device memory, which the kernel
+ * never touches); 0 otherwise. Large pages count. Short and inline:
  * IPC looks its buffers up with it on every long message.
  */
 static inline uint64_t
@@ -71,10 +73,11 @@ arch_user_page(uint64_t root, uint64_t va, uint64_t need)
     e = ((const uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 21) & 511];
     if (!(e & PTE_P))
         return 0;
-    if (e & PTE_PS)                                 /* a 2 MiB page */
-        return (e & need) == need ? (e & PTE_ADDR & ~U64(0x1fffff)) + (va & 0x1ff000) : 0;
+    uint64_t check = need | PTE_PCD;                /* device memory (uncached) is never */
+    if (e & PTE_PS)                                 /* reached through the physmap */
+        return (e & check) == need ? (e & PTE_ADDR & ~U64(0x1fffff)) + (va & 0x1ff000) : 0;
     e = ((const uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 12) & 511];
-    return (e & need) == need ? e & PTE_ADDR : 0;
+    return (e & check) == need ? e & PTE_ADDR : 0;
 }
 #endif
 
