@@ -64,8 +64,10 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -fno-stack-protector -fno-pie -fno-pic -fcf-protection=none \
                -Iabi -Ilib -MMD -MP
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
-ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o \
-               $(BUILD)/lib/thread.c.o
+# The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
+# validator is the kernel's own (kernel/elf.c), compiled again for user space.
+ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c)
+ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
 # compile-user(source, extra flags)
@@ -76,6 +78,11 @@ define compile-user
 endef
 $(BUILD)/lib/%.o: lib/% | $(DEPS_OK)
 	$(call compile-user,$<)
+$(BUILD)/lib/elf.c.o: kernel/elf.c | $(DEPS_OK)
+	$(call compile-user,$<,-Ikernel)
+$(BUILD)/lib/libmica.a: $(ULIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/servers/%.o: servers/% | $(DEPS_OK)
 	$(call compile-user,$<)
 $(BUILD)/tests/guest/%.o: tests/guest/% | $(DEPS_OK)
@@ -87,13 +94,14 @@ $(BUILD)/bench/%.o: bench/% | $(DEPS_OK)
 define link-user
 	$(call msg,LD,$(1))
 	@mkdir -p $(dir $(1))
-	$(Q)$(CC) $(ULDFLAGS) -o $(1) $(ULIB) $(2) $(MUSL_LIB)/libc.a
+	$(Q)$(CC) $(ULDFLAGS) -o $(1) $(BUILD)/lib/crt0.S.o $(2) $(BUILD)/lib/libmica.a \
+	    $(MUSL_LIB)/libc.a
 endef
 
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

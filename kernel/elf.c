@@ -33,7 +33,7 @@ check_segment(const struct elf64_phdr *ph, size_t size, const struct elf_limits 
         return MICA_E_OK;
     if (ph->vaddr < lim->user_base || vend > lim->user_top)
         return reject(why, "segment outside user space");
-    if (ph->align > 1 && (ph->vaddr - ph->offset) % PAGE_SIZE)
+    if (ph->align > 1 && (ph->vaddr - ph->offset) % lim->page_size)
         return reject(why, "segment address and file offset not congruent modulo the page size");
     return MICA_E_OK;
 }
@@ -46,7 +46,7 @@ elf_check(const void *image, size_t size, const struct elf_limits *lim, const ch
 
     if (size < sizeof(*eh))
         return reject(why, "shorter than an ELF header");
-    if (memcmp(eh->ident, "\177ELF", 4))
+    if (__builtin_memcmp(eh->ident, "\177ELF", 4))
         return reject(why, "no ELF magic");
     if (eh->ident[4] != 2 || eh->ident[5] != 1 || eh->ident[6] != 1)
         return reject(why, "not a little-endian ELF64 version 1 image");

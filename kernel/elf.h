@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* ELF64 images: validation of an untrusted image before anything is loaded from it. */
+/* ELF64 images: validation of an untrusted image before anything is loaded from it. Pure
+ * code, shared with user space: the kernel loads the root task with it, lib/spawn.c the
+ * rest. */
 #ifndef ELF_H
 #define ELF_H
 
-#include "kernel.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mica/errors.h>
 
 struct elf64_ehdr {
     uint8_t ident[16];
@@ -32,6 +38,7 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header is 56 byte
 struct elf_limits {
     uint64_t user_base;
     uint64_t user_top;
+    uint64_t page_size;
     uint16_t machine;           /* required e_machine */
 };
 

@@ -11,6 +11,7 @@
 static const struct elf_limits user_limits = {
     .user_base = MICA_USER_BASE,
     .user_top = MICA_BOOT_MODULES_VADDR,        /* below the modules and the stack */
+    .page_size = PAGE_SIZE,
     .machine = MICA_ELF_MACHINE,
 };
 

@@ -70,6 +70,8 @@ def boot_tests(build):
                          r"TEST PASS revoke_takes_its_frames_and_mappings"]),
         BootTest("map_items", modules=["mapping.elf", "mapper.elf", "mapper.elf"],
                  expect=[r"TEST PASS client_faults_again_to_its_handler"]),
+        BootTest("spawn_in_user_space", modules=["spawn.elf", "ipc_server.elf"],
+                 expect=[r"TEST PASS too_small_a_cnode_refused"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

@@ -14,6 +14,7 @@
 #define ET_DYN          3
 #define PT_NOTE         4
 #define EM_X86_64       62
+#define PAGE_SIZE       4096ul
 
 #define USER_BASE       0x1000ul
 #define USER_TOP        (0x00007fffffff0000ul - 0x10000ul)
@@ -25,6 +26,7 @@
 static const struct elf_limits limits = {
     .user_base = USER_BASE,
     .user_top = USER_TOP,
+    .page_size = PAGE_SIZE,
     .machine = EM_X86_64,
 };
 
