@@ -77,6 +77,7 @@ fastpath_call(struct tcb *t)
     /* Point of no return. */
     ep_dequeue(ep);
     copy_message(t, r, slot->cap.badge, info);
+    t->ipc_grant = slot->cap.rights & MICA_RIGHT_GRANT;     /* may the reply carry some */
     ipc_await_reply(t, r);
     switch_to(r);
 }

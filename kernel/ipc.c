@@ -275,6 +275,7 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
         arch_syscall_return(&t->regs, MICA_E_NO_RIGHTS);
         return;
     }
+    t->ipc_grant = grant;                   /* for the message, and for a call's reply */
     if (ep->state == EP_RECV) {
         struct tcb *r = ep_dequeue(ep);
         timeout_cancel(r);
@@ -296,7 +297,6 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
     }
     t->ipc_badge = ep_cap->cap.badge;
     t->ipc_call = call;
-    t->ipc_grant = grant;
     block(t, THREAD_BLOCKED_SEND, ep, timeout);
     tq_push(&ep->queue, t);
     ep->state = EP_SEND;
@@ -414,7 +414,7 @@ ipc_reply(struct tcb *t)
     if (c->fault_pending)
         err = fault_reply(t, c);
     else
-        transfer(t, c, 0, false);       /* replies carry no capabilities */
+        transfer(t, c, 0, c->ipc_grant);    /* capabilities if the call's capability could */
     wake_partner(c);
     return err;
 }

@@ -72,7 +72,8 @@ struct tcb {
     struct tcb *ipc_next, *ipc_prev;
     uint64_t ipc_badge;         /* a blocked sender: the badge of the capability it used */
     bool ipc_call;              /* a blocked sender: it wants a reply */
-    bool ipc_grant;             /* a blocked sender: its capability may pass capabilities */
+    bool ipc_grant;             /* a sender's capability may pass capabilities (and so may
+                                 * the reply to its call) */
     bool fault_pending;         /* its message is the fault below, not its registers */
     struct fault fault;
     struct tcb *reply_to;       /* the caller this thread owes a reply */

@@ -122,6 +122,24 @@ rights_and_transfer(void)
            info.type == MICA_OBJ_NULL, "err %s, %lu caps, type %lu, left %lu",
            mica_errname(err), (unsigned long)m.mr[0], (unsigned long)m.mr[1],
            (unsigned long)info.type);
+
+    /* Replies carry capabilities if the caller's capability has the grant right. */
+    buf->recv_cnode = CNODE;
+    buf->recv_slot = test_slot();
+    m = (struct mica_msg){ .info = mica_msginfo(OP_GIVE, 0) };
+    err = mica_call(test_copy(server_ep, MICA_RIGHT_READ | MICA_RIGHT_WRITE), &m, FOREVER);
+    mica_cnode_identify(CNODE, buf->recv_slot, &info);
+    EXPECT("reply_to_a_call_without_grant_carries_none",
+           !err && mica_msg_caps(m.info) == 0 && info.type == MICA_OBJ_NULL,
+           "err %s, %u caps", mica_errname(err), mica_msg_caps(m.info));
+    m = (struct mica_msg){ .info = mica_msginfo(OP_GIVE, 0) };
+    err = mica_call(server_ep, &m, FOREVER);
+    mica_cnode_identify(CNODE, buf->recv_slot, &info);
+    EXPECT("reply_to_a_call_with_grant_carries_capabilities",
+           !err && mica_msg_caps(m.info) == 1 && info.type == MICA_OBJ_ENDPOINT,
+           "err %s, %u caps, type %lu", mica_errname(err), mica_msg_caps(m.info),
+           (unsigned long)info.type);
+    buf->recv_cnode = 0;
 }
 
 /* ---- timeouts ------------------------------------------------------------------------ */

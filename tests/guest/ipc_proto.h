@@ -14,6 +14,7 @@ enum server_op {
     OP_CAPS,            /* reply: MR0 = capabilities received, MR1 = type of the first */
     OP_ONEWAY,          /* a send, no reply: counted */
     OP_COUNT,           /* reply: MR0 = OP_ONEWAY messages so far */
+    OP_GIVE,            /* reply: a copy of the server's endpoint capability */
 };
 
 #endif

@@ -58,6 +58,11 @@ main(void)
             m.mr[0] = oneway;
             out = 1;
             break;
+        case OP_GIVE:
+            buf->caps[0] = SERVER_EP;
+            m.info = mica_msginfo_caps(0, 1, 0);
+            err = mica_reply_recv(SERVER_EP, &m, MICA_TIMEOUT_FOREVER);
+            continue;
         }
         m.info = mica_msginfo(label, out);
         err = mica_reply_recv(SERVER_EP, &m, MICA_TIMEOUT_FOREVER);
