@@ -36,6 +36,17 @@ enum mica_invocation {
     MICA_PAGE_TABLE_MAP,        /* (vspace, vaddr): at the first level missing there */
     MICA_PAGE_TABLE_UNMAP,      /* (): only when nothing is mapped through it */
     MICA_VSPACE_QUERY,          /* (vaddr) -> MR0 physical address or 0, MR1 MICA_MAP_* */
+
+    /* Interrupts: IRQ control makes one handler capability per line (docs/api.md) */
+    MICA_IRQ_CONTROL_GET = 80,  /* (line, dest_cnode, dest) */
+    MICA_IRQ_HANDLER_SET_NOTIFICATION, /* (notification, badge): signalled per interrupt */
+    MICA_IRQ_HANDLER_ACK,       /* (): unmask the line; the next interrupt may come */
+    MICA_IRQ_HANDLER_CLEAR,     /* (): unbind the notification, mask the line */
+
+    /* I/O ports: a port and its width must lie in the capability's range */
+    MICA_IO_PORTS_ISSUE = 96,   /* (first, last, dest_cnode, dest): a narrower capability */
+    MICA_IO_PORTS_IN,           /* (port, width 1|2|4) -> MR0 the value */
+    MICA_IO_PORTS_OUT,          /* (port, width 1|2|4, value) */
 };
 
 /* TCB flags. REDIRECT_SYSCALLS: the thread's syscall instructions are not Mica calls but
