@@ -261,7 +261,8 @@ main(void)
     report("syscall_redirect_rt");
 
     pager_bench();
-    mica_cptr_t frame = make(MICA_OBJ_FRAME);
+    mica_cptr_t frame = next_free++;
+    mica_untyped_retype(ut, MICA_OBJ_FRAME, MICA_FRAME_BITS, CNODE, frame, 1);
     MEASURE("map_unmap", mica_frame_map(frame, MICA_SLOT_VSPACE, PF_REGION + PF_PAGES * 4096UL,
                                         MICA_MAP_WRITE);
             mica_frame_unmap(frame));
