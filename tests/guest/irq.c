@@ -304,6 +304,26 @@ irq_delivery(void)
     uart_serve();
 }
 
+/* Line 0 is the PIT's (ISA IRQ 0, on I/O APIC input 2): a user-level timer can have it.
+ * Channel 0 in mode 0 interrupts once when its count runs out. */
+static void
+pit_timer(void)
+{
+    mica_cptr_t h = test_slot(), ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
+    long err = mica_irq_control_get(MICA_SLOT_IRQ_CONTROL, 0, CNODE, h);
+    if (!err)
+        err = mica_irq_handler_set_notification(h, ntfn, 0);
+    if (!err)
+        err = mica_irq_handler_ack(h);
+    mica_io_out8(PORTS, 0x43, 0x30);                /* channel 0, low then high byte, mode 0 */
+    mica_io_out8(PORTS, 0x40, 0x00);
+    mica_io_out8(PORTS, 0x40, 0x10);                /* 4096 ticks of 1.19 MHz: 3.4 ms */
+    uint64_t bits = err ? 0 : waited(ntfn, 200);
+    EXPECT("irq_pit_timer_on_line_0", bits == 1, "err %s, word %#lx", mica_errname(err),
+           (unsigned long)bits);
+    mica_cnode_delete(CNODE, h);
+}
+
 int
 main(void)
 {
@@ -314,6 +334,7 @@ main(void)
     if (io_ports()) {
         irq_control();
         irq_delivery();
+        pit_timer();
     }
     mica_printf("irq: %d failures\n", test_failures);
     return test_failures != 0;
