@@ -11,6 +11,7 @@
  * the notification capability in kernel memory, a child of the driver's capability, so
  * the notification lives as long as it is bound and revoking the driver's capability
  * unbinds it. An interrupt that finds no notification is dropped (its line stays masked).
+ * The line table is global and unlocked: one CPU takes interrupts and runs the kernel now.
  */
 #include "invoke.h"
 #include "ipc.h"

@@ -181,7 +181,8 @@ irq_control(void)
     mica_cptr_t ro = test_copy(MICA_SLOT_IRQ_CONTROL, MICA_RIGHT_READ);
     EXPECT_ERR("irq_get_needs_write", mica_irq_control_get(ro, COM2_IRQ, CNODE, s),
                MICA_E_NO_RIGHTS);
-    struct mica_msg m = { .info = mica_msginfo(MICA_IRQ_CONTROL_GET, 2), .mr = { COM2_IRQ, CNODE } };
+    struct mica_msg m = { .info = mica_msginfo(MICA_IRQ_CONTROL_GET, 2),
+                          .mr = { COM2_IRQ, CNODE } };
     EXPECT_ERR("irq_get_with_too_few_arguments_refused",
                mica_call(MICA_SLOT_IRQ_CONTROL, &m, POLL), MICA_E_INVALID_ARG);
     m = (struct mica_msg){ .info = mica_msginfo(MICA_IRQ_HANDLER_ACK, 0) };
