@@ -101,7 +101,7 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

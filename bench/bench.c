@@ -145,6 +145,58 @@ pager_bench(void)
         report("pf_zero");
 }
 
+/* ---- an interrupt to a user-level driver ------------------------------------------------ */
+
+#define COM2        0x2f8       /* QEMU's second -serial (tools/bench.py adds it), IRQ 3 */
+#define COM2_IRQ    3
+#define UART_IER    1
+#define UART_IIR    2
+#define UART_MCR    4
+#define UART_SCR    7
+#define IER_THRI    0x02        /* interrupt when the transmitter is empty: at once, here */
+
+/* The server waits on ntfn (notify_loop) and reports when it woke on report_ep. Bind the
+ * COM2 UART's interrupt to ntfn and time from our port write that raises it to the server
+ * running. The write is an invocation, so irq_to_user subtracts a whole write's cost
+ * (io_port_out, median): the interrupt is taken as that write's system call returns. */
+static void
+irq_bench(mica_cptr_t ntfn, mica_cptr_t report_ep)
+{
+    mica_cptr_t uart = next_free++, handler = next_free++;
+    uint8_t v = 0;
+    mica_io_ports_issue(MICA_SLOT_IO_PORTS, COM2, COM2 + 7, CNODE, uart);
+    mica_io_out8(uart, COM2 + UART_SCR, 0xa5);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    if (v != 0xa5 || mica_irq_control_get(MICA_SLOT_IRQ_CONTROL, COM2_IRQ, CNODE, handler) ||
+        mica_irq_handler_set_notification(handler, ntfn, 0)) {
+        mica_printf("bench: no COM2 UART or its interrupt: irq_to_user not measured\n");
+        return;
+    }
+    mica_io_out8(uart, COM2 + UART_MCR, 0x0b);      /* DTR, RTS, OUT2 (the PC's IRQ gate) */
+    mica_io_out8(uart, COM2 + UART_IER, 0);
+    mica_io_in8(uart, COM2 + UART_IIR, &v);
+    mica_irq_handler_ack(handler);
+
+    MEASURE("io_port_out", mica_io_out8(uart, COM2 + UART_SCR, 0));
+    uint64_t write_cost = samples[SAMPLES / 2];
+    struct mica_msg m = { 0 };
+    for (int i = -WARMUP; i < SAMPLES; i++) {
+        mica_io_out8(uart, COM2 + UART_IER, 0);     /* the line goes low */
+        uint64_t t0 = rdtsc();
+        mica_io_out8(uart, COM2 + UART_IER, IER_THRI);
+        mica_recv(report_ep, &m, FOREVER);          /* the time the server woke at */
+        if (i >= 0)
+            samples[i] = m.mr[0] - t0;
+        mica_io_in8(uart, COM2 + UART_IIR, &v);     /* serve the device, then ACK */
+        mica_irq_handler_ack(handler);
+    }
+    report("irq_write_to_user");
+    for (int i = 0; i < SAMPLES; i++)
+        samples[i] -= write_cost;
+    report("irq_to_user");
+    mica_io_out8(uart, COM2 + UART_IER, 0);
+    mica_cnode_delete(CNODE, handler);
+}
 
 int
 main(void)
@@ -210,7 +262,8 @@ main(void)
     report("syscall_redirect_rt");
 
     pager_bench();
-    mica_cptr_t frame = make(MICA_OBJ_FRAME);
+    mica_cptr_t frame = next_free++;
+    mica_untyped_retype(ut, MICA_OBJ_FRAME, MICA_FRAME_BITS, CNODE, frame, 1);
     MEASURE("map_unmap", mica_frame_map(frame, MICA_SLOT_VSPACE, PF_REGION + PF_PAGES * 4096UL,
                                         MICA_MAP_WRITE);
             mica_frame_unmap(frame));
@@ -226,5 +279,6 @@ main(void)
             samples[i] = m.mr[0] - t0;
     }
     report("notify_wake");
+    irq_bench(ntfn, report_ep);
     return 0;
 }

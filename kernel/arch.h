@@ -184,4 +184,23 @@ void arch_set_exit_port(uint16_t port);
 /* Print the return addresses on the frame-pointer chain that starts at fp. */
 void arch_backtrace(uint64_t fp);
 
+/*
+ * Interrupt lines for user-level drivers (kernel/irq.c). Lines are numbered from 0 to
+ * arch_irq_count() - 1; arch_irq_reserved() says which of them the kernel keeps (its own
+ * devices, inputs with no device). Every line starts masked. When an interrupt arrives on
+ * a line the arch masks it, acknowledges the interrupt controller and calls irq_deliver();
+ * the line stays masked until arch_irq_mask(line, false).
+ */
+void arch_irq_init(void);
+unsigned arch_irq_count(void);
+bool arch_irq_reserved(unsigned line);
+void arch_irq_mask(unsigned line, bool masked);
+void irq_deliver(unsigned line);        /* kernel/irq.c, called by the arch */
+
+/* I/O ports (kernel/ioport.c), on architectures that have them: whether the kernel keeps a
+ * port for itself; a read or write of width 1, 2 or 4 bytes at port. */
+bool arch_port_reserved(unsigned port);
+uint32_t arch_port_in(unsigned port, unsigned width);
+void arch_port_out(unsigned port, unsigned width, uint32_t value);
+
 #endif

@@ -17,8 +17,10 @@ struct cap {
     uint8_t size_bits;      /* untyped, frame, device memory: log2 bytes; cnode: log2 slots */
     uint8_t flags;          /* CAP_DEVICE: a frame of device memory */
     uint8_t reserved[4];
-    paddr_t obj;            /* the object's physical address (untyped: the region's) */
-    uint64_t badge;         /* endpoint, notification: the badge; I/O ports: first | last<<16 */
+    paddr_t obj;            /* the object's physical address (untyped: the region's;
+                             * IRQ handler: its line) */
+    uint64_t badge;         /* endpoint, notification: the badge; I/O ports: first | last<<16;
+                             * IRQ handler: its line */
     uint64_t extra;         /* state of this capability alone, never copied: untyped: bytes
                              * retyped (the watermark); frame, page table: where it is
                              * mapped (vaddr | ASID; 0: not mapped) */

@@ -17,6 +17,18 @@ lookup_cap(struct tcb *t, uint64_t cptr, unsigned type, unsigned rights, struct 
     return MICA_E_OK;
 }
 
+int
+lookup_empty_slot(struct tcb *t, uint64_t cnode, uint64_t index, struct cte **slot)
+{
+    struct cte *c;
+    int err = lookup_cap(t, cnode, MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &c);
+    if (err)
+        return err;
+    if (!(*slot = cnode_slot(&c->cap, index)))
+        return MICA_E_RANGE;
+    return (*slot)->cap.type == MICA_OBJ_NULL ? MICA_E_OK : MICA_E_SLOT_FULL;
+}
+
 typedef int (*invoke_fn)(struct invocation *inv);
 
 static const invoke_fn methods[MICA_OBJ_TYPE_COUNT] = {
@@ -27,6 +39,9 @@ static const invoke_fn methods[MICA_OBJ_TYPE_COUNT] = {
     [MICA_OBJ_PAGE_TABLE] = page_table_invoke,
     [MICA_OBJ_VSPACE] = vspace_invoke,
     [MICA_OBJ_DEVICE_MEMORY] = device_memory_invoke,
+    [MICA_OBJ_IRQ_CONTROL] = irq_control_invoke,
+    [MICA_OBJ_IRQ_HANDLER] = irq_handler_invoke,
+    [MICA_OBJ_IO_PORTS] = io_ports_invoke,
 };
 
 static int

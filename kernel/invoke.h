@@ -25,6 +25,10 @@ struct invocation {
  */
 int lookup_cap(struct tcb *t, uint64_t cptr, unsigned type, unsigned rights, struct cte **slot);
 
+/* The empty slot at index of the CNode named by cnode in t's CSpace (write right needed), for
+ * a method's new capability. MICA_E_RANGE: no such index; MICA_E_SLOT_FULL: occupied. */
+int lookup_empty_slot(struct tcb *t, uint64_t cnode, uint64_t index, struct cte **slot);
+
 /* The object methods, by type (each returns a mica_error and changes nothing on error). */
 int cnode_invoke(struct invocation *inv);
 int untyped_invoke(struct invocation *inv);
@@ -32,6 +36,12 @@ int tcb_invoke(struct invocation *inv);
 int frame_invoke(struct invocation *inv);
 int page_table_invoke(struct invocation *inv);
 int vspace_invoke(struct invocation *inv);
+int irq_control_invoke(struct invocation *inv);
+int irq_handler_invoke(struct invocation *inv);
+int io_ports_invoke(struct invocation *inv);
+
+/* The last capability to an IRQ handler went: unbind and mask the line, free it. */
+void irq_handler_destroy(unsigned line);
 
 /* MICA_SYS_CALL: decode the request, run the method, write the reply. */
 void invoke_syscall(struct tcb *t);

@@ -78,6 +78,7 @@ kmain(uint32_t magic, uint32_t info)
     rq_init(&cpus[0].rq);
     arch_cpu_init(&cpus[0]);
     arch_timer_init(SCHED_HZ);
+    arch_irq_init();
 
     char test[32];
     if (bootinfo_option(bi, "selftest", test, sizeof(test)))

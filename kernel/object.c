@@ -2,6 +2,7 @@
 /* Object creation and destruction, dispatched by type. Objects live in memory retyped from
  * untyped capabilities, reached through the physmap. */
 #include "arch.h"
+#include "invoke.h"
 #include "ipc.h"
 #include "object.h"
 #include "thread.h"
@@ -25,7 +26,7 @@ object_size_bits(unsigned type, unsigned size_bits)
     case MICA_OBJ_PAGE_TABLE: return MICA_PAGE_TABLE_BITS;
     case MICA_OBJ_ENDPOINT: return MICA_ENDPOINT_BITS;
     case MICA_OBJ_NOTIFICATION: return MICA_NOTIFICATION_BITS;
-    default: return -1;             /* IRQ control, I/O ports: made at boot only */
+    default: return -1;             /* IRQ control, I/O ports, IRQ handlers: not retyped */
     }
 }
 
@@ -90,6 +91,9 @@ object_destroy(const struct cap *cap)
         break;
     case MICA_OBJ_NOTIFICATION:
         notification_destroy(phys_to_virt(cap->obj));
+        break;
+    case MICA_OBJ_IRQ_HANDLER:
+        irq_handler_destroy((unsigned)cap->obj);    /* obj is the line, not memory */
         break;
     default:        /* untyped, frames (not mappable yet), boot-only objects: nothing
                      * holds on to them */

@@ -184,3 +184,49 @@ mica_device_memory_issue(mica_cptr_t block, unsigned type, uint64_t paddr, unsig
 {
     return INVOKE(block, MICA_DEVICE_MEMORY_ISSUE, type, paddr, size_bits, dest_cnode, dest);
 }
+
+long
+mica_irq_control_get(mica_cptr_t control, uint64_t line, mica_cptr_t dest_cnode, uint64_t dest)
+{
+    return INVOKE(control, MICA_IRQ_CONTROL_GET, line, dest_cnode, dest);
+}
+
+long
+mica_irq_handler_set_notification(mica_cptr_t handler, mica_cptr_t ntfn, uint64_t badge)
+{
+    return INVOKE(handler, MICA_IRQ_HANDLER_SET_NOTIFICATION, ntfn, badge);
+}
+
+/* ACK, IN and OUT, which drivers make often, go straight to the system call (registers only). */
+long
+mica_irq_handler_ack(mica_cptr_t handler)
+{
+    struct mica_msg m = { .info = mica_msginfo(MICA_IRQ_HANDLER_ACK, 0) };
+    return mica_call(handler, &m, MICA_TIMEOUT_FOREVER);
+}
+
+long mica_irq_handler_clear(mica_cptr_t handler) { return INVOKE(handler, MICA_IRQ_HANDLER_CLEAR); }
+
+long
+mica_io_ports_issue(mica_cptr_t ports, uint64_t first, uint64_t last, mica_cptr_t dest_cnode,
+                    uint64_t dest)
+{
+    return INVOKE(ports, MICA_IO_PORTS_ISSUE, first, last, dest_cnode, dest);
+}
+
+long
+mica_io_in(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t *value)
+{
+    struct mica_msg m = { .info = mica_msginfo(MICA_IO_PORTS_IN, 2), .mr = { port, width } };
+    long err = mica_call(ports, &m, MICA_TIMEOUT_FOREVER);
+    *value = err ? 0 : (uint32_t)m.mr[0];
+    return err;
+}
+
+long
+mica_io_out(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t value)
+{
+    struct mica_msg m = { .info = mica_msginfo(MICA_IO_PORTS_OUT, 3),
+                          .mr = { port, width, value } };
+    return mica_call(ports, &m, MICA_TIMEOUT_FOREVER);
+}

@@ -200,6 +200,35 @@ long mica_vspace_query(mica_cptr_t vspace, uint64_t vaddr, uint64_t *paddr, unsi
 long mica_device_memory_issue(mica_cptr_t block, unsigned type, uint64_t paddr, unsigned size_bits,
                               mica_cptr_t dest_cnode, uint64_t dest);
 
+/* Interrupts: take a line (IRQ control, the root task's MICA_SLOT_IRQ_CONTROL) into
+ * (dest_cnode, dest); bind a notification, signalled with badge (0: the capability's own)
+ * at each interrupt; acknowledge (unmask the line); unbind (mask it). */
+long mica_irq_control_get(mica_cptr_t control, uint64_t line, mica_cptr_t dest_cnode,
+                          uint64_t dest);
+long mica_irq_handler_set_notification(mica_cptr_t handler, mica_cptr_t ntfn, uint64_t badge);
+long mica_irq_handler_ack(mica_cptr_t handler);
+long mica_irq_handler_clear(mica_cptr_t handler);
+
+/* I/O ports: a capability for ports first..last of ours into (dest_cnode, dest); reading
+ * and writing 1, 2 or 4 bytes at a port in the range. */
+long mica_io_ports_issue(mica_cptr_t ports, uint64_t first, uint64_t last,
+                         mica_cptr_t dest_cnode, uint64_t dest);
+long mica_io_in(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t *value);
+long mica_io_out(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t value);
+static inline long
+mica_io_in8(mica_cptr_t ports, uint64_t port, uint8_t *value)
+{
+    uint32_t v = 0;
+    long err = mica_io_in(ports, port, 1, &v);
+    *value = (uint8_t)v;
+    return err;
+}
+static inline long
+mica_io_out8(mica_cptr_t ports, uint64_t port, uint8_t value)
+{
+    return mica_io_out(ports, port, 1, value);
+}
+
 /* A thread sharing its creator's CNode and VSpace (slots MICA_SLOT_CNODE, _VSPACE), with
  * its own IPC buffer, thread area and stack, all in this structure. */
 #define MICA_THREAD_STACK_WORDS 2048

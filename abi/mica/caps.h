@@ -21,9 +21,10 @@ enum mica_obj_type {
     MICA_OBJ_ENDPOINT = 6,      /* synchronous IPC (operations come with IPC) */
     MICA_OBJ_NOTIFICATION = 7,  /* a word of signal bits (operations come with IPC) */
     MICA_OBJ_IRQ_CONTROL = 8,   /* the right to take interrupt lines (boot only) */
-    MICA_OBJ_IO_PORTS = 9,      /* a range of x86 I/O ports (boot only) */
+    MICA_OBJ_IO_PORTS = 9,      /* a range of x86 I/O ports (boot only; narrowed by issue) */
     MICA_OBJ_PAGE_TABLE = 10,   /* a paging structure below an address space's root */
-    MICA_OBJ_DEVICE_MEMORY = 11,/* a block of physical addresses that are not RAM (boot
+    MICA_OBJ_IRQ_HANDLER = 11,  /* one interrupt line (made by IRQ control; badge: the line) */
+    MICA_OBJ_DEVICE_MEMORY = 12,/* a block of physical addresses that are not RAM (boot
                                  * only): device frames and smaller blocks are issued from it */
     MICA_OBJ_TYPE_COUNT
 };
@@ -48,6 +49,10 @@ enum mica_obj_type {
 #define MICA_PAGE_TABLE_BITS    12
 #define MICA_ENDPOINT_BITS      6
 #define MICA_NOTIFICATION_BITS  6
+
+/* An I/O ports capability's badge: its range of ports, first to last, both included. */
+#define MICA_IO_PORTS_BADGE(first, last)    ((uint64_t)(first) | (uint64_t)(last) << 16)
+#define MICA_IO_PORT_MAX        0xffff
 
 /* Mapping a frame: what user code may do with it (reading is implied) and how it is cached.
  * Writing needs the write right on the frame capability too. */

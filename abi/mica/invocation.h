@@ -37,6 +37,17 @@ enum mica_invocation {
     MICA_PAGE_TABLE_UNMAP,      /* (): only when nothing is mapped through it */
     MICA_VSPACE_QUERY,          /* (vaddr) -> MR0 physical address or 0, MR1 MICA_MAP_* */
 
+    /* Interrupts: IRQ control makes one handler capability per line (docs/api.md) */
+    MICA_IRQ_CONTROL_GET = 80,  /* (line, dest_cnode, dest) */
+    MICA_IRQ_HANDLER_SET_NOTIFICATION, /* (notification, badge): signalled per interrupt */
+    MICA_IRQ_HANDLER_ACK,       /* (): unmask the line; the next interrupt may come */
+    MICA_IRQ_HANDLER_CLEAR,     /* (): unbind the notification, mask the line */
+
+    /* I/O ports: a port and its width must lie in the capability's range */
+    MICA_IO_PORTS_ISSUE = 96,   /* (first, last, dest_cnode, dest): a narrower capability */
+    MICA_IO_PORTS_IN,           /* (port, width 1|2|4) -> MR0 the value */
+    MICA_IO_PORTS_OUT,          /* (port, width 1|2|4, value) */
+
     /* Device memory: a device frame (MICA_OBJ_FRAME) or a smaller block (MICA_OBJ_DEVICE_
      * MEMORY) of 2^size_bits bytes at paddr, aligned, inside the invoked block, not RAM */
     MICA_DEVICE_MEMORY_ISSUE = 112, /* (type, paddr, size_bits, dest_cnode, dest) */

@@ -147,6 +147,9 @@ device_memory(void)
     EXPECT_ERR("kernel_registers_are_no_device_frame",
                mica_device_memory_issue(all, MICA_OBJ_FRAME, 0xfee00000, 12, CNODE, s),
                MICA_E_INVALID_ARG);
+    EXPECT_ERR("kernel_io_apic_is_no_device_frame",
+               mica_device_memory_issue(all, MICA_OBJ_FRAME, 0xfec00000, 21, CNODE, s),
+               MICA_E_INVALID_ARG);
     EXPECT_ERR("device_frame_size_checked",
                mica_device_memory_issue(all, MICA_OBJ_FRAME, HPET, 13, CNODE, s),
                MICA_E_INVALID_ARG);

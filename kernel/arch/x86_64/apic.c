@@ -11,6 +11,7 @@
 #define APIC_BASE_ENABLE    (1UL << 11)
 
 /* Register offsets (Intel SDM Vol. 3A, table 11-1). */
+#define APIC_ID             0x020
 #define APIC_TPR            0x080
 #define APIC_EOI            0x0b0
 #define APIC_SVR            0x0f0
@@ -53,6 +54,12 @@ void
 apic_eoi(void)
 {
     apic_write(APIC_EOI, 0);
+}
+
+unsigned
+apic_id(void)
+{
+    return apic_read(APIC_ID) >> 24;        /* xAPIC: bits 24-31 */
 }
 
 /* APIC timer ticks (divided by 16) in CALIBRATE_MS milliseconds of PIT time. */

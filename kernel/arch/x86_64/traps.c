@@ -120,6 +120,10 @@ handle_interrupt(uint64_t vector)
         sched_tick();
         return;
     }
+    if (vector >= VEC_IOAPIC_BASE && vector < VEC_IOAPIC_END) {
+        ioapic_interrupt((unsigned)vector);
+        return;
+    }
     if (vector == VEC_APIC_SPURIOUS || (vector >= VEC_PIC_BASE && vector < VEC_PIC_END))
         return;             /* spurious: no EOI, nothing to do */
     kprintf("mica: unexpected interrupt vector %lu, ignored\n", vector);

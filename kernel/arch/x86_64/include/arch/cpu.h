@@ -51,6 +51,22 @@ inb(uint16_t port)
     return v;
 }
 
+static inline uint16_t
+inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t
+inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
 static inline uint64_t
 rdmsr(uint32_t msr)
 {
