@@ -66,7 +66,7 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
-ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c)
+ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
@@ -101,6 +101,20 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
+# The system `make run` boots: init, its manifest, and the servers it names.
+SERVERS     := names supervisor console timer shell
+SYSTEM      := $(USER)/init.elf $(USER)/manifest $(SERVERS:%=$(USER)/%.elf)
+$(USER)/init.elf: $(BUILD)/servers/init/main.c.o $(BUILD)/servers/init/manifest.c.o $(ULIB)
+	$(call link-user,$@,$(filter %.c.o,$^))
+define server-rule
+$(USER)/$(1).elf: $(BUILD)/servers/$(1)/main.c.o $(ULIB)
+	$$(call link-user,$$@,$$<)
+endef
+$(foreach s,$(SERVERS),$(eval $(call server-rule,$(s))))
+$(USER)/manifest: servers/manifest
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
@@ -123,7 +137,7 @@ $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
 USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
-               $(USER)/bench.elf $(USER)/bench_server.elf
+               $(USER)/bench.elf $(USER)/bench_server.elf $(SYSTEM)
 
 # ---- images --------------------------------------------------------------------------
 ISO         := $(BUILD)/mica.iso
@@ -140,8 +154,8 @@ define make-iso
 	@rm -rf $(1).d $(1).log
 endef
 
-$(ISO): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
-	$(call make-iso,$@,,$(USER)/root.elf)
+$(ISO): $(KERNEL) $(SYSTEM) tools/grubcfg.py
+	$(call make-iso,$@,,$(SYSTEM))
 $(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,debugexit,$(USER)/root.elf)
 
@@ -155,7 +169,7 @@ deps:
 iso: $(ISO)
 
 # The modules `make run` boots, and the kernel command line (e.g. make run APPEND=debugexit).
-RUN_MODULES ?= $(USER)/root.elf
+RUN_MODULES ?= $(SYSTEM)
 APPEND      ?=
 run: all
 	@echo "mica: serial console here; quit QEMU with Ctrl-A X"
@@ -175,7 +189,7 @@ debug: all
 HOSTCC      := gcc
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
                -Itests/host/include -Ikernel -Iabi -MMD -MP
-HOST_TESTS  := printf bootinfo pmm elf cspace runqueue
+HOST_TESTS  := printf bootinfo pmm elf cspace runqueue manifest
 HOST_BIN    := $(BUILD)/host
 
 $(HOST_BIN)/test_printf: kernel/printf.c
@@ -184,6 +198,7 @@ $(HOST_BIN)/test_pmm: kernel/pmm.c
 $(HOST_BIN)/test_elf: kernel/elf.c
 $(HOST_BIN)/test_cspace: kernel/cspace.c
 $(HOST_BIN)/test_runqueue: kernel/runqueue.c
+$(HOST_BIN)/test_manifest: servers/init/manifest.c
 $(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | $(DEPS_OK)
 	$(call msg,HOSTCC,$@)
 	@mkdir -p $(@D)

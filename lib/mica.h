@@ -4,6 +4,7 @@
 #ifndef MICA_H
 #define MICA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -19,6 +19,7 @@ class BootTest:
     within_seconds: float = 0.0                     # limit to the last expected line
     qemu_extra: list = field(default_factory=list)
     timeout: float = 20.0
+    script: list = field(default_factory=list)      # (regex, text to type) pairs
 
 
 GREETING = r"Hello from the root task: Mica is up\."
@@ -51,6 +52,11 @@ PANIC_LINES = [r"mica: PANIC: ", r"rip [0-9a-f]{16}", r"cr2 [0-9a-f]{16}", r"sta
                r"#0 [0-9a-f]{16}", r"system halted"]
 
 
+SYSTEM = ["init.elf", "manifest", "names.elf", "supervisor.elf", "console.elf", "timer.elf",
+          "shell.elf"]
+PROMPT = r"mica> "
+
+
 def boot_tests(build):
     """The boot tests for the images under the build directory."""
     return [
@@ -76,6 +82,17 @@ def boot_tests(build):
                  expect=[r"TEST PASS client_faults_again_to_its_handler"]),
         BootTest("spawn_in_user_space", modules=["spawn.elf", "ipc_server.elf"],
                  expect=[r"TEST PASS too_small_a_cnode_refused"]),
+        BootTest("system_boots_to_the_shell", modules=SYSTEM, within_seconds=1.0,
+                 script=[(PROMPT, "halt\n")],
+                 expect=[r"init: 5 tasks started from the manifest", PROMPT]),
+        BootTest("shell_commands", modules=SYSTEM,
+                 script=[(PROMPT, "ps\n"), (PROMPT, "names\n"), (PROMPT, "bogus\n"),
+                         (PROMPT, "echo hello\n"), (PROMPT, "halt\n")],
+                 expect=[r"ps", r"#  task +state +memory +pages +restarts",
+                         r"0  names +running +1024K +\d+ +0",
+                         r"2  console +running", r"4  shell +running",
+                         r"console +registered by init", r"timer +registered by init",
+                         r"bogus: unknown command", r"hello", r"shell: halting"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

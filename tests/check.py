@@ -62,7 +62,7 @@ def symbolize(kernel, addrs):
 
 
 def check_boot(test, build):
-    kw = dict(timeout=test.timeout, extra=test.qemu_extra)
+    kw = dict(timeout=test.timeout, extra=test.qemu_extra, script=test.script)
     kernel = os.path.join(build, "kernel.elf")
     if test.cdrom:
         kw["cdrom"] = os.path.join(build, test.cdrom)

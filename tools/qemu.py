@@ -6,6 +6,7 @@ Used by the boot tests (tests/check.py) and, later, the benchmarks. The kernel i
 `debugexit`, so it ends QEMU through the isa-debug-exit device: QEMU's exit status then
 says why the machine stopped (docs/testing.md)."""
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -49,13 +50,17 @@ def qemu_command(kernel=None, modules=(), cmdline="debugexit", cdrom=None, extra
     return cmd
 
 
-def boot(timeout=30.0, **kw):
-    """Run QEMU until it exits or timeout seconds pass; return a Boot."""
+def boot(timeout=30.0, script=(), **kw):
+    """Run QEMU until it exits or timeout seconds pass; return a Boot. script: (regex, text)
+    pairs: once the console shows the regex (after the previous step's match), the text is
+    typed on the serial console, as a person would."""
     cmd = qemu_command(**kw)
     start = time.monotonic()
     result = Boot()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if script else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    steps = list(script)
+    seen = 0                    # console text up to here is matched already
     lines = []
     import selectors
     sel = selectors.DefaultSelector()
@@ -79,6 +84,14 @@ def boot(timeout=30.0, **kw):
             line = raw.decode("utf-8", "replace").rstrip("\r")
             lines.append(line)
             result.line_times.append((now, line))
+        while steps:
+            text = "\n".join(lines) + "\n" + pending.decode("utf-8", "replace")
+            m = re.compile(steps[0][0]).search(text, seen)
+            if not m:
+                break
+            seen = m.end()
+            proc.stdin.write(steps.pop(0)[1].encode())
+            proc.stdin.flush()
     if timed_out:
         proc.kill()
     proc.wait()

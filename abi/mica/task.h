@@ -18,7 +18,8 @@ enum mica_task_slot {
     MICA_TASK_SLOT_DEVICE = 9,      /* device=ADDR/BITS: that block of device memory */
     MICA_TASK_SLOT_CONTROL = 10,    /* control: init's endpoint (the supervisor and the shell) */
     MICA_TASK_SLOT_FAULTS = 11,     /* supervisor: the endpoint its tasks' faults come to */
-    MICA_TASK_SLOT_UNTYPED = 12,    /* spare=SIZE: untyped memory of its own to use */
+    MICA_TASK_SLOT_UNTYPED = 12,    /* untyped memory of its own to use: a quarter of its
+                                     * memory= (the rest is what it is made of) */
     MICA_TASK_SLOT_FIRST_FREE = 16,
 };
 

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The supervisor: the fault handler of every task init starts. A failed task (any fault:
+ * a crash is a fault message here) is reported and, if its manifest line says restart,
+ * restarted by init from its boot module with the same capabilities; its endpoint lives
+ * on, so clients reconnect by calling it again (a call in flight at the failure got an
+ * error). A task that fails more than RESTART_LIMIT times within WINDOW_MS is backed off:
+ * reported and not restarted again. If the supervisor itself fails, init restarts it.
+ */
+#include "mica.h"
+#include "proto.h"
+
+#include <mica/task.h>
+
+#define RESTART_LIMIT   10
+#define WINDOW_MS       1000
+#define MAX_TASKS       32
+
+static uint64_t ticks_per_ms = 1000000;     /* of the time-stamp counter, until measured */
+static uint64_t failures[MAX_TASKS][RESTART_LIMIT + 1];     /* TSC of the last failures */
+static unsigned nfail[MAX_TASKS];
+
+static uint64_t
+rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Record a failure of task i now; whether it failed too often within the window. */
+static bool
+too_often(unsigned i)
+{
+    uint64_t now = rdtsc(), window = WINDOW_MS * ticks_per_ms;
+    unsigned n = 0;
+    for (unsigned k = 0; k < nfail[i]; k++)
+        if (now - failures[i][k] < window)
+            failures[i][n++] = failures[i][k];
+    failures[i][n++] = now;
+    nfail[i] = n;
+    return n > RESTART_LIMIT;
+}
+
+static long
+init_call(uint64_t method, uint64_t index, struct mica_msg *m)
+{
+    *m = (struct mica_msg){ .info = mica_msginfo(method, 1), .mr = { index } };
+    long err = mica_call(MICA_TASK_SLOT_CONTROL, m, MICA_TIMEOUT_FOREVER);
+    return err ? err : (long)mica_msg_label(m->info);
+}
+
+static const char *
+fault_name(uint64_t label)
+{
+    switch (label) {
+    case MICA_FAULT_PAGE: return "page fault";
+    case MICA_FAULT_GENERAL_PROTECTION: return "general protection fault";
+    case MICA_FAULT_UNDEFINED_INSN: return "undefined instruction";
+    case MICA_FAULT_DIVIDE: return "divide error";
+    case MICA_FAULT_BREAKPOINT: return "breakpoint";
+    case MICA_FAULT_SYSCALL: return "redirected system call";
+    default: return "fault";
+    }
+}
+
+static void
+failed(const struct mica_msg *fault)
+{
+    uint64_t index = fault->badge - 1;
+    struct mica_msg m;
+    char name[MICA_NAME_MAX] = "?";
+    bool restart = false;
+    if (!init_call(INIT_TASK_INFO, index, &m)) {
+        const uint64_t *words = &mica_ipc_buffer()->mr[4];
+        mica_name_unpack(words, name);
+        restart = mica_ipc_buffer()->mr[8];
+    }
+    mica_printf("supervisor: '%s' failed: %s at %#lx, ip %#lx\n", name,
+                fault_name(mica_msg_label(fault->info)), (unsigned long)fault->mr[1],
+                (unsigned long)fault->mr[0]);
+    if (!restart) {
+        mica_printf("supervisor: '%s' is not to be restarted\n", name);
+        init_call(INIT_GIVE_UP, index, &m);
+        return;
+    }
+    if (index < MAX_TASKS && too_often((unsigned)index)) {
+        mica_printf("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
+                    name, RESTART_LIMIT + 1, WINDOW_MS);
+        init_call(INIT_GIVE_UP, index, &m);
+        return;
+    }
+    long err = init_call(INIT_RESTART, index, &m);
+    if (err)
+        mica_printf("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
+    else
+        mica_printf("supervisor: '%s' restarted\n", name);
+}
+
+int
+main(void)
+{
+    struct mica_msg m = { 0 };
+    bool calibrated = false;
+    for (;;) {
+        /* The first wait, if nothing comes, measures the time-stamp counter's rate against
+         * the kernel's timeouts. */
+        uint64_t t0 = rdtsc();
+        long err = mica_recv(MICA_TASK_SLOT_FAULTS, &m, calibrated ? MICA_TIMEOUT_FOREVER
+                                                                   : 100 * 1000000UL);
+        if (err == MICA_E_TIMEOUT && !calibrated) {
+            ticks_per_ms = (rdtsc() - t0) / 100 ? (rdtsc() - t0) / 100 : 1;
+            calibrated = true;
+        }
+        if (!err && mica_msg_label(m.info) >= MICA_FAULT_PAGE && m.badge)
+            failed(&m);                         /* no reply: init ends the thread */
+    }
+}
