@@ -114,8 +114,15 @@ $(foreach s,$(SERVERS),$(eval $(call server-rule,$(s))))
 $(USER)/manifest: servers/manifest
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
+# Manifests of the boot tests: each in a directory of its own, as a module named manifest.
+TEST_MANIFESTS := $(patsubst tests/manifests/%.manifest,$(USER)/manifests/%/manifest,\
+                    $(wildcard tests/manifests/*.manifest))
+$(USER)/manifests/%/manifest: tests/manifests/%.manifest
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
+               crasher
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -137,7 +144,7 @@ $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
 USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
-               $(USER)/bench.elf $(USER)/bench_server.elf $(SYSTEM)
+               $(USER)/bench.elf $(USER)/bench_server.elf $(SYSTEM) $(TEST_MANIFESTS)
 
 # ---- images --------------------------------------------------------------------------
 ISO         := $(BUILD)/mica.iso

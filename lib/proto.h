@@ -61,7 +61,7 @@ enum { CONSOLE_LINE, CONSOLE_RAW };
 
 /* timer: time and alarms (service "timer"). */
 enum mica_timer_method {
-    TIMER_NOW = 1,          /* -> MR0 nanoseconds since the timer started */
+    TIMER_NOW = 1,          /* -> MR0 nanoseconds since the clock started (monotonic) */
     TIMER_ALARM,            /* MR0 a deadline (TIMER_NOW's clock), caps[0] a notification:
                              * signalled at the deadline (10 ms resolution) */
 };

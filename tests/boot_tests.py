@@ -93,6 +93,33 @@ def boot_tests(build):
                          r"2  console +running", r"4  shell +running",
                          r"console +registered by init", r"timer +registered by init",
                          r"bogus: unknown command", r"hello", r"shell: halting"]),
+        *[BootTest(f"bad_manifest_{case.replace('-', '_')}", reason="failure",
+                   modules=["init.elf", f"manifests/{case}/manifest"] + SYSTEM[2:],
+                   expect=[rf"init: manifest line {line}: {what}", r"init: the system cannot start"])
+          for case, line, what in [
+              ("unknown-option", 2, r"unknown option 'frobnicate'"),
+              ("unknown-server", 3, r"no boot module 'nosuch'"),
+              ("missing-capability", 2, r"that interrupt line cannot be had"),
+              ("bad-memory", 2, r"memory=3M: a power of two")]],
+        BootTest("manifest_names_what_runs", modules=["init.elf", "manifests/minimal/manifest"]
+                 + SYSTEM[2:], reason="timeout", timeout=4.0,
+                 expect=[r"init: 3 tasks started from the manifest"],
+                 forbid=[r"PANIC", r"supervisor: ", r"Mica shell"]),
+        BootTest("fault_injection_restarts", timeout=60.0,
+                 modules=["init.elf", "manifests/chaos/manifest", "names.elf", "supervisor.elf",
+                          "console.elf", "timer.elf", "chaos.elf"],
+                 expect_any_order=[rf"chaos client {c} line {i}$" for c in range(2)
+                                   for i in range(150)],
+                 expect=[r"chaos: kills=(\d{3,}) restarts=\1 client_errors_unrecovered=0 "
+                         r"lost_output_lines=0", r"TEST PASS chaos_clients_recovered"],
+                 forbid=[r"PANIC", r"TEST FAIL", r"backed off"]),
+        BootTest("restart_loop_backed_off", reason="timeout", timeout=6.0,
+                 modules=["init.elf", "manifests/restart-loop/manifest", "names.elf",
+                          "supervisor.elf", "crasher.elf"],
+                 expect=[r"supervisor: 'crasher' failed: page fault at 0x8",
+                         r"supervisor: 'crasher' restarted",
+                         r"supervisor: 'crasher' failed 11 times within 1000 ms: backed off"],
+                 forbid=[r"PANIC", r"supervisor: 'names'", r"init: the supervisor failed"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

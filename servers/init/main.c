@@ -7,6 +7,7 @@
  * restarts for the supervisor, and the supervisor's own faults, which make init restart
  * it. Policy (when to restart) is the supervisor's; init holds the authority.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,12 +47,18 @@ slot(void)
     return next_slot++;
 }
 
+static _Noreturn void stop(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A mistake in what init was given (the manifest, the modules): say so and stop. */
 static _Noreturn void
-stop(const char *fmt, const char *detail)
+stop(const char *fmt, ...)
 {
-    mica_printf("init: ");
-    mica_printf(fmt, detail);
-    mica_printf("\ninit: the system cannot start\n");
+    char text[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    mica_printf("init: %s\ninit: the system cannot start\n", text);
     mica_halt(1);
 }
 
@@ -112,8 +119,7 @@ static void
 provide(struct task *t)
 {
     const struct manifest_task *m = t->m;
-    char line[16];
-    snprintf(line, sizeof(line), "%u", m->line);
+    unsigned line = m->line;
     if (m->serve)
         t->service = make(MICA_OBJ_ENDPOINT, 0);
     if (m->irq >= 0) {
@@ -121,23 +127,23 @@ provide(struct task *t)
         t->irq_ntfn = make(MICA_OBJ_NOTIFICATION, 0);
         if (mica_irq_control_get(MICA_SLOT_IRQ_CONTROL, (uint64_t)m->irq, CNODE, t->irq) ||
             mica_irq_handler_set_notification(t->irq, t->irq_ntfn, 0))
-            stop("manifest line %s: that interrupt line cannot be had", line);
+            stop("manifest line %u: that interrupt line cannot be had", line);
     }
     if (m->ports) {
         t->ports = slot();
         if (mica_io_ports_issue(MICA_SLOT_IO_PORTS, m->port_first, m->port_last, CNODE, t->ports))
-            stop("manifest line %s: those I/O ports cannot be had", line);
+            stop("manifest line %u: those I/O ports cannot be had", line);
     }
     if (m->device) {
         t->device = slot();
         if (mica_device_memory_issue(MICA_SLOT_DEVICE_MEMORY, MICA_OBJ_DEVICE_MEMORY,
                                      m->device_base, m->device_bits, CNODE, t->device))
-            stop("manifest line %s: that device memory cannot be had", line);
+            stop("manifest line %u: that device memory cannot be had", line);
     }
     t->t.untyped = slot();
     unsigned bits = (unsigned)__builtin_ctzl(m->memory);
     if (mica_untyped_retype(untyped, MICA_OBJ_UNTYPED, bits, CNODE, t->t.untyped, 1))
-        stop("manifest line %s: not enough memory for it", line);
+        stop("manifest line %u: not enough memory for it", line);
     t->spare = slot();
     t->t.tcb = slot();
     t->t.cnode = slot();
@@ -336,26 +342,22 @@ serve(void)
 static void
 check_manifest(void)
 {
-    char line[16];
     for (unsigned i = 0; i < manifest.count; i++) {
         const struct manifest_task *m = &manifest.task[i];
-        snprintf(line, sizeof(line), "%u", m->line);
         tasks[i].m = m;
         tasks[i].module = find_module(m->name);
-        if (!tasks[i].module || !strcmp(m->name, "manifest")) {
-            mica_printf("init: manifest line %s: ", line);
-            stop("no boot module '%s'", m->name);
-        }
+        if (!tasks[i].module || !strcmp(m->name, "manifest"))
+            stop("manifest line %u: no boot module '%s'", m->line, m->name);
         if (m->names)
             names_task = (int)i;
         if (m->supervisor)
             supervisor_task = (int)i;
         if (m->prio > MICA_BOOT_PRIO + 50)
-            stop("manifest line %s: a priority above 150 is init's and the kernel's", line);
+            stop("manifest line %u: a priority above 150 is init's and the kernel's", m->line);
     }
     if (names_task > 0)
-        stop("manifest line %s: the names server must be the first task",
-             (snprintf(line, sizeof(line), "%u", manifest.task[names_task].line), line));
+        stop("manifest line %u: the names server must be the first task",
+             manifest.task[names_task].line);
 }
 
 int
@@ -372,7 +374,7 @@ main(void)
 
     const struct mica_boot_module *text = find_module("manifest");
     if (!text)
-        stop("no boot module named 'manifest'%s", "");
+        stop("no boot module named 'manifest'");
     static char err[160];
     if (manifest_parse((const char *)text->vaddr, text->size, &manifest, err, sizeof(err)))
         stop("%s", err);

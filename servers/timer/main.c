@@ -2,7 +2,8 @@
 /*
  * timer: time and alarms for user space. The clock is the HPET's main counter, read
  * through a device frame (device=0xfed00000/12 in the manifest): nanoseconds since the
- * timer started, exact to the counter's period. Alarms use the kernel's receive timeouts
+ * counter was first started, exact to its period, and monotonic across restarts of this
+ * server. Alarms use the kernel's receive timeouts
  * (the choice written down in docs/servers.md): the server waits for requests until the
  * earliest deadline, then signals the notifications whose deadlines have passed, so an
  * alarm is as precise as the kernel's 10 ms tick.
@@ -22,7 +23,7 @@
 #define FIRST_SLOT  (MICA_TASK_SLOT_FIRST_FREE + 8)
 
 static volatile uint64_t *hpet;
-static uint64_t period_fs, start;
+static uint64_t period_fs;
 
 static struct {
     uint64_t deadline;
@@ -32,7 +33,7 @@ static struct {
 static uint64_t
 now(void)
 {
-    uint64_t ticks = hpet[MAIN_COUNT / 8] - start;    /* femtoseconds each, 1e6 per ns */
+    uint64_t ticks = hpet[MAIN_COUNT / 8];      /* femtoseconds each, 1e6 per ns */
     return ticks / 1000000 * period_fs + ticks % 1000000 * period_fs / 1000000;
 }
 
@@ -57,9 +58,8 @@ map_hpet(void)
     period_fs = hpet[GCAP_ID / 8] >> 32;
     if (!period_fs || period_fs > 100000000)
         return MICA_E_BAD_STATE;                /* not an HPET (HPET specification 2.3.4) */
-    hpet[GEN_CONF / 8] |= 1;                    /* the main counter runs */
-    start = hpet[MAIN_COUNT / 8];
-    return MICA_E_OK;
+    hpet[GEN_CONF / 8] |= 1;                    /* the main counter runs, and keeps running */
+    return MICA_E_OK;                           /* when we are restarted: time goes on */
 }
 
 static void
