@@ -65,7 +65,7 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -Iabi -Ilib -MMD -MP
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o \
-               $(BUILD)/lib/thread.c.o
+               $(BUILD)/lib/thread.c.o $(BUILD)/lib/mem.c.o
 USER        := $(BUILD)/user
 
 # compile-user(source, extra flags)
@@ -93,6 +93,10 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
+MEM_SERVER  := $(patsubst %,$(BUILD)/%.o,$(wildcard servers/mem/*.c))
+$(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
+	$(call link-user,$@,$(MEM_SERVER))
+
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
@@ -114,7 +118,8 @@ $(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(ULIB)
 $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
+USER_PROGS  := $(USER)/root.elf $(USER)/mem_server.elf $(GUEST_TESTS:%=$(USER)/%.elf) \
+               $(FAULTS:%=$(USER)/fault-%.elf) \
                $(USER)/bench.elf $(USER)/bench_server.elf
 
 # ---- images --------------------------------------------------------------------------
