@@ -97,7 +97,7 @@ MEM_SERVER  := $(patsubst %,$(BUILD)/%.o,$(wildcard servers/mem/*.c))
 $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 	$(call link-user,$@,$(MEM_SERVER))
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory memsrv memclient
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
