@@ -26,10 +26,12 @@
 
 /* A frame: the capability retyped from untyped (the anchor, which the first mapping of the
  * frame borrows, so a demand-zero page needs no copy), further mappings' copies of it, and a
- * copy mapped in the server's window once the server has had to read or write the frame. */
+ * mapping in the server's window once the server has had to read or write the frame (the
+ * anchor itself if it was free then, else a copy). The anchor is lent or the view or
+ * neither, never both. */
 struct frame {
     uint32_t anchor;            /* slot; 0: the record is free */
-    uint32_t view;              /* slot of the copy mapped at WINDOW; 0: none */
+    uint32_t view;              /* slot of the capability mapped at WINDOW; 0: none */
     uint32_t refs;              /* entries (client pages, object pages) naming the frame */
     bool lent;                  /* the anchor is a client page's mapping */
 };

@@ -391,16 +391,26 @@ fault_cow(struct client *c, struct region *r, struct entry *e, uint64_t va, stru
         void *from, *to;
         if ((err = frame_new(&f)))
             return err;
+        /* Unmapped first: then the old frame's anchor, if this page had it, is free to be
+         * its view (one invocation, not a copy and a map). */
+        frame_drop_cap(old, slot);
         if ((err = frame_view(old, &from)) || (err = frame_view(f, &to))) {
             frames[f].refs = 1;
             frame_unref(f);
+            e->slot = 0;
+            e->frame = old;
+            page_drop(c, e, NULL);
             return err;
         }
         memcpy(to, from, PAGE);
-        frames[f].refs = 1;
-        frame_mapping_cap(f, &slot);            /* the anchor: cannot fail */
-        frame_drop_cap(old, e->slot);
         frame_unref(old);
+        frames[f].refs = 1;
+        if ((err = frame_mapping_cap(f, &slot))) {
+            e->slot = 0;
+            e->frame = f;
+            page_drop(c, e, NULL);
+            return err;
+        }
         e->frame = f;
         e->slot = (uint32_t)slot;
     } else {                                    /* the last one: it may write now */

@@ -178,12 +178,13 @@ frame_unref(uint32_t f)
     ndirty++;
 }
 
-/* A capability for a new mapping of frame f: the anchor itself if no mapping has it. */
+/* A capability for a new mapping of frame f: the anchor itself if neither a mapping nor the
+ * server's window has it, else a copy. */
 long
 frame_mapping_cap(uint32_t f, uint64_t *slot)
 {
     struct frame *fr = &frames[f];
-    if (!fr->lent) {
+    if (!fr->lent && fr->view != fr->anchor) {
         fr->lent = true;
         *slot = fr->anchor;
         return MICA_E_OK;
@@ -198,10 +199,13 @@ frame_mapping_cap(uint32_t f, uint64_t *slot)
     return err;
 }
 
-/* The mapping made with slot (frame_mapping_cap) goes: unmap the anchor, delete a copy. */
+/* The mapping made with slot (frame_mapping_cap) goes: unmap the anchor, delete a copy.
+ * Slot 0: none. */
 void
 frame_drop_cap(uint32_t f, uint64_t slot)
 {
+    if (!slot)
+        return;
     if (slot == frames[f].anchor) {
         mica_frame_unmap(slot);
         frames[f].lent = false;
@@ -210,7 +214,8 @@ frame_drop_cap(uint32_t f, uint64_t slot)
     }
 }
 
-/* Frame f in the server's window, mapped there on first use. */
+/* Frame f in the server's window, mapped there on first use: the anchor itself if no
+ * mapping has it (one invocation), else a copy of it. */
 long
 frame_view(uint32_t f, void **at)
 {
@@ -219,14 +224,15 @@ frame_view(uint32_t f, void **at)
     *at = (void *)va;
     if (fr->view)
         return MICA_E_OK;
-    uint64_t s = slot_alloc();
-    long err = s ? mica_cnode_copy(CN, s, CN, fr->anchor, MICA_RIGHTS_ALL) : MICA_E_NO_MEMORY;
+    uint64_t s = fr->lent ? slot_alloc() : fr->anchor;
+    long err = !s ? MICA_E_NO_MEMORY
+               : fr->lent ? mica_cnode_copy(CN, s, CN, fr->anchor, MICA_RIGHTS_ALL) : MICA_E_OK;
     if (!err)
         err = tables_ready(0, va);
     if (!err)
         err = mica_frame_map(s, MEM_SLOT_VSPACE, va, MICA_MAP_WRITE);
     if (err) {
-        if (s)
+        if (s && s != fr->anchor)
             slot_delete(s);
         return err;
     }
