@@ -48,7 +48,7 @@ mem_server_start(const struct mem_server_cfg *cfg, mica_cptr_t untyped, mica_cpt
 
     /* Its memory first, while the untyped region is fresh: a large object is aligned to
      * its size, so anything retyped before it would waste up to that much. */
-    if ((err = mica_untyped_retype(untyped, MICA_OBJ_UNTYPED, cfg->give_bits, CNODE, given, 1)) ||
+    if ((err = mica_untyped_retype(cfg->give, MICA_OBJ_UNTYPED, cfg->give_bits, CNODE, given, 1)) ||
         (err = mica_untyped_retype(untyped, MICA_OBJ_CNODE, cfg->cnode_bits, CNODE, cn, 1)) ||
         (err = mica_untyped_retype(untyped, MICA_OBJ_ENDPOINT, 0, CNODE, e, 1)) ||
         (err = mica_cnode_copy(cn, MEM_SLOT_TCB, CNODE, m->tcb, MICA_RIGHTS_ALL)) ||
@@ -60,7 +60,7 @@ mem_server_start(const struct mem_server_cfg *cfg, mica_cptr_t untyped, mica_cpt
     for (uint64_t i = 0; cfg->give_others && i < bi->untyped_count; i++) {
         struct mica_cap_info info;
         mica_cptr_t s = bi->first_untyped + i;
-        if (s == untyped || mica_cnode_identify(CNODE, s, &info) || info.type != MICA_OBJ_UNTYPED)
+        if (s == untyped || s == cfg->give || mica_cnode_identify(CNODE, s, &info) || info.type != MICA_OBJ_UNTYPED)
             continue;
         if (next == MEM_SLOT_FIRST_FREE || mica_cnode_move(cn, next, CNODE, s))
             break;

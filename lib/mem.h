@@ -89,12 +89,14 @@ long mem_rpc(mica_cptr_t ep, uint64_t label, unsigned n, uint64_t mr[MEM_MAX_WOR
 struct mem_server_cfg {
     unsigned module;            /* its boot module (bootinfo module[]), suspended */
     unsigned cnode_bits;        /* its CNode: 2^cnode_bits slots (14..16) */
-    unsigned give_bits;         /* 2^give_bits bytes carved from the largest untyped */
-    bool give_others;           /* and every other untyped capability moved too */
+    mica_cptr_t give;           /* untyped memory to carve its memory from, */
+    unsigned give_bits;         /* 2^give_bits bytes of it (all of it, if that is its size) */
+    bool give_others;           /* and every other untyped capability but these two moved */
     unsigned prio;              /* its priority: above its clients' */
     uint64_t (*slot)(void);     /* a free slot of the caller's CNode */
 };
-/* On success *ep is the caller's (unbadged, administrator's) endpoint capability. */
+/* Its CNode and endpoint are made from untyped. On success *ep is the caller's (unbadged,
+ * administrator's) endpoint capability. */
 long mem_server_start(const struct mem_server_cfg *cfg, mica_cptr_t untyped, mica_cptr_t *ep);
 
 /* Administrator calls. */

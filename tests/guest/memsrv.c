@@ -454,7 +454,8 @@ main(void)
         mica_printf("memsrv: boot memsrv.elf mem_server.elf memclient.elf memclient.elf\n");
         return 1;
     }
-    struct mem_server_cfg cfg = { .module = 1, .cnode_bits = 14, .give_bits = 24,
+    struct mem_server_cfg cfg = { .module = 1, .cnode_bits = 14, .give = test_untyped,
+                                  .give_bits = 24,
                                   .prio = MICA_BOOT_PRIO + 10, .slot = test_slot };
     EXPECT_ERR("memory_server_starts", mem_server_start(&cfg, test_untyped, &mem), MICA_E_OK);
     done_ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
