@@ -23,7 +23,7 @@ static mica_cptr_t
 make(unsigned type)
 {
     mica_cptr_t s = next_free++;
-    if (mica_untyped_retype(ut, type, 0, CNODE, s, 1))
+    if (mica_untyped_retype(ut, type, type == MICA_OBJ_FRAME ? MICA_FRAME_BITS : 0, CNODE, s, 1))
         mica_printf("bench: cannot make an object of type %u\n", type);
     return s;
 }
