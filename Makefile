@@ -66,7 +66,7 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
-ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c)
+ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c mem.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
@@ -121,8 +121,12 @@ $(USER)/manifests/%/manifest: tests/manifests/%.manifest
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
+MEM_SERVER  := $(patsubst %,$(BUILD)/%.o,$(wildcard servers/mem/*.c))
+$(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
+	$(call link-user,$@,$(MEM_SERVER))
+
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
-               crasher
+               crasher memsrv memclient
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -143,8 +147,9 @@ $(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(ULIB)
 $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
-               $(USER)/bench.elf $(USER)/bench_server.elf $(SYSTEM) $(TEST_MANIFESTS)
+USER_PROGS  := $(USER)/root.elf $(USER)/mem_server.elf $(GUEST_TESTS:%=$(USER)/%.elf) \
+               $(FAULTS:%=$(USER)/fault-%.elf) $(USER)/bench.elf $(USER)/bench_server.elf \
+               $(SYSTEM) $(TEST_MANIFESTS)
 
 # ---- images --------------------------------------------------------------------------
 ISO         := $(BUILD)/mica.iso

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "mem.h"
 #include "mica.h"
 
 #define BENCH_PRINTF mica_printf
@@ -19,11 +20,17 @@ static const struct mica_bootinfo *bi;
 static uint64_t next_free;
 static mica_cptr_t ut;
 
+static uint64_t
+slot(void)
+{
+    return next_free++;
+}
+
 static mica_cptr_t
 make(unsigned type)
 {
     mica_cptr_t s = next_free++;
-    if (mica_untyped_retype(ut, type, 0, CNODE, s, 1))
+    if (mica_untyped_retype(ut, type, type == MICA_OBJ_FRAME ? MICA_FRAME_BITS : 0, CNODE, s, 1))
         mica_printf("bench: cannot make an object of type %u\n", type);
     return s;
 }
@@ -88,11 +95,10 @@ static volatile uint64_t pf_done;
 
 /* Touch one new page after another; each first touch is a fault the pager answers. */
 static void
-toucher(uint64_t unused)
+toucher(uint64_t base)
 {
-    (void)unused;
     for (int i = -WARMUP; i < SAMPLES; i++) {
-        volatile uint8_t *p = (volatile uint8_t *)(PF_REGION + (uint64_t)(i + WARMUP) * 4096);
+        volatile uint8_t *p = (volatile uint8_t *)(base + (uint64_t)(i + WARMUP) * 4096);
         uint64_t t0 = rdtsc();
         *p = 1;
         uint64_t t1 = rdtsc();
@@ -106,7 +112,8 @@ toucher(uint64_t unused)
 
 /* Be the pager of a thread that touches PF_PAGES fresh pages: for each fault, reply with
  * the next of a pool of zeroed frames as a map item, which maps it at the faulting page and
- * resumes the thread: two IPCs per fault, no other system call. */
+ * resumes the thread: two IPCs per fault, no other system call. The least a user-level
+ * pager does (pf_zero_toy), beside the memory server's pf_zero. */
 static void
 pager_bench(void)
 {
@@ -122,7 +129,9 @@ pager_bench(void)
     next_free += PF_PAGES;
 
     mica_cptr_t ep = make(MICA_OBJ_ENDPOINT);
-    mica_cptr_t tcb = thread(&t, toucher, MICA_BOOT_PRIO);
+    if (mica_thread_create(&t, ut, next_free++, toucher, PF_REGION, MICA_BOOT_PRIO))
+        mica_printf("bench: cannot make a thread\n");
+    mica_cptr_t tcb = t.tcb;
     mica_tcb_configure(tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&t.ipc, ep);
     mica_tcb_resume(tcb);
     struct mica_msg m = { 0 };
@@ -142,7 +151,63 @@ pager_bench(void)
     if (err)
         mica_printf("bench: the pager failed: %s\n", mica_errname(err));
     else
-        report("pf_zero");
+        report("pf_zero_toy");
+}
+
+/* ---- the memory server (servers/mem/) as the pager ------------------------------------ */
+
+#define MS_ZERO     0x510000000000UL        /* demand-zero region of our own */
+#define MS_COW      0x520000000000UL        /* its copy-on-write copy goes to the server task */
+
+static mica_cptr_t mem_ep;
+static uint64_t mem_self;
+
+/* A thread of ours, paged by the memory server, writes to PF_PAGES pages from base, one
+ * after another, timing each write. */
+static long
+mem_touch(struct mica_thread *t, uint64_t base)
+{
+    pf_done = 0;
+    long err = mica_thread_create(t, ut, next_free++, toucher, base, MICA_BOOT_PRIO);
+    if (!err)
+        err = mem_client_attach(mem_ep, mem_self, t->tcb, CNODE, MICA_SLOT_VSPACE,
+                                (uint64_t)&t->ipc, next_free++);
+    if (!err)
+        err = mica_tcb_resume(t->tcb);
+    for (int i = 0; !err && !pf_done && i < 100000; i++)
+        mica_yield();
+    mica_tcb_suspend(t->tcb);
+    return err ? err : pf_done ? MICA_E_OK : MICA_E_TIMEOUT;
+}
+
+/* pf_zero: first touches of a demand-zero region; pf_cow: writes to the pages of a region
+ * after its copy-on-write copy into the server task's space, so each copies its page. */
+static void
+mem_server_bench(long err)
+{
+    static struct mica_thread t1, t2, t3;
+    uint64_t other;
+    if (!err)
+        err = mem_client_create(mem_ep, MICA_SLOT_VSPACE, 1 << 20, &mem_self);
+    if (!err)
+        err = mem_client_create(mem_ep, bi->module[1].vspace, 1 << 20, &other);
+    mica_cptr_t self = slot();
+    if (!err)
+        err = mica_cnode_mint(CNODE, self, CNODE, mem_ep, MICA_RIGHT_WRITE, mem_badge(mem_self, 0));
+    if (!err)
+        err = mem_map(self, MS_ZERO, PF_PAGES * 4096UL, MEM_W);
+    if (!err && !(err = mem_touch(&t1, MS_ZERO)))
+        report_mean("pf_zero");
+    if (!err)
+        err = mem_map(self, MS_COW, PF_PAGES * 4096UL, MEM_W);
+    if (!err)
+        err = mem_touch(&t2, MS_COW);               /* every page in */
+    if (!err)
+        err = mem_copy(mem_ep, mem_self, MS_COW, other, MS_COW);
+    if (!err && !(err = mem_touch(&t3, MS_COW)))
+        report_mean("pf_cow");
+    if (err)
+        mica_printf("bench: the memory server benchmarks failed: %s\n", mica_errname(err));
 }
 
 /* ---- an interrupt to a user-level driver ------------------------------------------------ */
@@ -203,12 +268,24 @@ main(void)
 {
     static struct mica_thread echo, oneway, redir;
     bi = mica_bootinfo;
-    if (!bi || bi->module_count < 2 || !bi->module[1].tcb) {
-        mica_printf("bench: boot bench.elf and bench_server.elf\n");
+    if (!bi || bi->module_count < 3 || !bi->module[1].tcb || !bi->module[2].tcb) {
+        mica_printf("bench: boot bench.elf, bench_server.elf and mem_server.elf\n");
         return 1;
     }
     next_free = bi->first_free_slot;
     ut = mica_boot_largest_untyped();
+    /* The memory server gets the largest untyped region after ours (2^25 bytes in 128 MiB;
+     * the figures need 6600 pages and no more than 32768 capabilities). */
+    uint64_t give = ~0UL;
+    for (uint64_t i = 0; i < bi->untyped_count; i++)
+        if (bi->first_untyped + i != ut &&
+            (give == ~0UL || bi->untyped[i].size_bits > bi->untyped[give].size_bits))
+            give = i;
+    struct mem_server_cfg cfg = { .module = 2, .cnode_bits = 15,
+                                  .give = bi->first_untyped + give,
+                                  .give_bits = bi->untyped[give].size_bits,
+                                  .prio = MICA_BOOT_PRIO + 10, .slot = slot };
+    long mem_err = mem_server_start(&cfg, ut, &mem_ep);
 
     /* The server in the other address space, with its endpoint, notification and report
      * endpoint; it runs above us, so that a signal switches to it at once. */
@@ -262,6 +339,7 @@ main(void)
     report("syscall_redirect_rt");
 
     pager_bench();
+    mem_server_bench(mem_err);
     mica_cptr_t frame = next_free++;
     mica_untyped_retype(ut, MICA_OBJ_FRAME, MICA_FRAME_BITS, CNODE, frame, 1);
     MEASURE("map_unmap", mica_frame_map(frame, MICA_SLOT_VSPACE, PF_REGION + PF_PAGES * 4096UL,

@@ -36,6 +36,20 @@ report(const char *name)
                  (unsigned long)samples[0]);
 }
 
+/* The same with the mean, for operations whose rare slow cases (a pool refilled, a page
+ * table made) are part of their cost. */
+__attribute__((unused)) static void
+report_mean(const char *name)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < SAMPLES; i++)
+        sum += samples[i];
+    qsort(samples, SAMPLES, sizeof(samples[0]), cmp_samples);
+    BENCH_PRINTF("BENCH %s median=%lu min=%lu mean=%lu\n", name,
+                 (unsigned long)samples[SAMPLES / 2], (unsigned long)samples[0],
+                 (unsigned long)(sum / SAMPLES));
+}
+
 /* Time one operation, given as a statement, WARMUP + SAMPLES times (i_ counts from -WARMUP). */
 #define MEASURE(name, ...)                                                          \
     do {                                                                            \

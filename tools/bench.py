@@ -18,8 +18,8 @@ MODES = {"icount": ["-icount", "shift=0,sleep=off"], "tcg": []}
 
 
 def parse(output):
-    """(name, median, min) for each BENCH line of a run's console."""
-    return re.findall(r"^BENCH (\S+) median=(\d+) min=(\d+)", output, re.M)
+    """(name, median, min, mean or "") for each BENCH line of a run's console."""
+    return re.findall(r"^BENCH (\S+) median=(\d+) min=(\d+)(?: mean=(\d+))?", output, re.M)
 
 
 def run_modes(results, system, rename=lambda name: name, extra=(), **boot):
@@ -33,10 +33,12 @@ def run_modes(results, system, rename=lambda name: name, extra=(), **boot):
             print(run.output[-3000:])
             print(f"bench: the {system} {mode} run failed ({run.reason})", file=sys.stderr)
             return None
-        for name, median, low in found:
+        for name, median, low, mean in found:
             name = rename(name)
             results.setdefault(name, {})[mode] = {"median": int(median), "min": int(low)}
-            print(f"bench {name} {mode} median={median} min={low}")
+            if mean:
+                results[name][mode]["mean"] = int(mean)
+            print(f"bench {name} {mode} median={median} min={low}" + (f" mean={mean}" if mean else ""))
     return run.output
 
 
@@ -55,7 +57,8 @@ def main():
     user = os.path.join(args.build, "user")
     results = {}
     mica = dict(kernel=os.path.join(args.build, "kernel.elf"),
-                modules=[os.path.join(user, "bench.elf"), os.path.join(user, "bench_server.elf")],
+                modules=[os.path.join(user, p) for p in ("bench.elf", "bench_server.elf",
+                                                         "mem_server.elf")],
                 extra=["-serial", "null"], timeout=300)   # COM2, whose interrupt irq_to_user takes
     log = run_modes(results, "Mica", **mica)
     if log is None:
