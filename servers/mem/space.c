@@ -301,20 +301,23 @@ region_copy(struct client *src, uint64_t src_va, struct client *dst, uint64_t ds
 /* ---- page faults --------------------------------------------------------------------------- */
 
 /*
- * Resolve a page fault: map the unmapped frame capability slot at page va of client c with
- * attrs, and make *m the reply that resumes the faulting thread. This is the one place
- * where a fault is resolved. With map items in IPC, the mica_frame_map() goes and the reply
- * itself carries slot (IPC buffer caps[0]), attrs and MICA_MSG_MAP: one kernel entry less.
+ * Resolve a page fault: make *m the reply that maps the unmapped frame capability slot at
+ * page va of client c with attrs and resumes the faulting thread. This is the one place
+ * where a fault is resolved.
  */
 static long
 fault_resolve(struct client *c, uint64_t va, uint64_t slot, unsigned attrs, struct mica_msg *m)
 {
     long err = tables_ready(id_of(c), va);
-    if (!err)
-        err = mica_frame_map(slot, c->vspace, va, attrs);
-    if (!err)
-        m->info = mica_msginfo(MICA_FAULT_REPLY_RESUME, 0);
-    return err;
+    if (err)
+        return err;
+    /* The reply maps it (a map item, docs/ipc.md): two kernel entries per fault. The frame
+     * capability is unmapped and the tables are there, so the kernel's map cannot fail. */
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    buf->caps[0] = slot;
+    buf->map_attrs = attrs;
+    m->info = mica_msginfo_caps(MICA_FAULT_REPLY_RESUME, 1, 0) | MICA_MSG_MAP;
+    return MICA_E_OK;
 }
 
 static unsigned
