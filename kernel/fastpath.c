@@ -77,7 +77,7 @@ fastpath_call(struct tcb *t)
     /* Point of no return. */
     ep_dequeue(ep);
     copy_message(t, r, slot->cap.badge, info);
-    t->ipc_grant = slot->cap.rights & MICA_RIGHT_GRANT;     /* may the reply carry some */
+    t->ipc_rights = slot->cap.rights;          /* may the reply carry capabilities */
     ipc_await_reply(t, r);
     switch_to(r);
 }

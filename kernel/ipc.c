@@ -275,7 +275,7 @@ ipc_send(struct tcb *t, struct cte *ep_cap, unsigned ncaps, bool call, uint64_t 
         arch_syscall_return(&t->regs, MICA_E_NO_RIGHTS);
         return;
     }
-    t->ipc_grant = grant;                   /* for the message, and for a call's reply */
+    t->ipc_rights = ep_cap->cap.rights;     /* for the message, and for a call's reply */
     if (ep->state == EP_RECV) {
         struct tcb *r = ep_dequeue(ep);
         timeout_cancel(r);
@@ -341,7 +341,7 @@ ipc_recv(struct tcb *t, struct cte *ep_cap, uint64_t timeout)
     }
     if (ep->state == EP_SEND) {
         struct tcb *s = ep_dequeue(ep);
-        transfer(s, t, s->ipc_badge, s->ipc_grant);
+        transfer(s, t, s->ipc_badge, s->ipc_rights & MICA_RIGHT_GRANT);
         if (s->ipc_call || s->fault_pending) {
             ipc_await_reply(s, t);          /* its deadline, if any, now bounds the reply */
         } else {
@@ -414,7 +414,7 @@ ipc_reply(struct tcb *t)
     if (c->fault_pending)
         err = fault_reply(t, c);
     else
-        transfer(t, c, 0, c->ipc_grant);    /* capabilities if the call's capability could */
+        transfer(t, c, 0, c->ipc_rights & MICA_RIGHT_GRANT);  /* as the call's capability allows */
     wake_partner(c);
     return err;
 }

@@ -72,8 +72,8 @@ struct tcb {
     struct tcb *ipc_next, *ipc_prev;
     uint64_t ipc_badge;         /* a blocked sender: the badge of the capability it used */
     bool ipc_call;              /* a blocked sender: it wants a reply */
-    bool ipc_grant;             /* a sender's capability may pass capabilities (and so may
-                                 * the reply to its call) */
+    uint8_t ipc_rights;         /* the rights of a sender's capability: with the grant right
+                                 * it (and the reply to its call) passes capabilities */
     bool fault_pending;         /* its message is the fault below, not its registers */
     struct fault fault;
     struct tcb *reply_to;       /* the caller this thread owes a reply */
