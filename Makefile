@@ -65,7 +65,7 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
                -Iabi -Ilib -MMD -MP
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/start.c.o $(BUILD)/lib/invoke.c.o \
-               $(BUILD)/lib/thread.c.o
+               $(BUILD)/lib/thread.c.o $(BUILD)/lib/chan_client.c.o $(BUILD)/lib/chan_server.c.o
 USER        := $(BUILD)/user
 
 # compile-user(source, extra flags)
@@ -109,13 +109,15 @@ $(BAD_ELF_STAMP): tools/mkbadelf.py $(USER)/survivor.elf
 	$(Q)$(PYTHON) tools/mkbadelf.py $(USER)/survivor.elf $(USER)/bad
 	@touch $@
 
-$(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(ULIB)
-	$(call link-user,$@,$<)
+$(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(BUILD)/bench/chan_client.c.o $(ULIB)
+	$(call link-user,$@,$(filter-out $(ULIB),$^))
 $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
+	$(call link-user,$@,$<)
+$(USER)/bench_chan_server.elf: $(BUILD)/bench/chan_server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
 USER_PROGS  := $(USER)/root.elf $(GUEST_TESTS:%=$(USER)/%.elf) $(FAULTS:%=$(USER)/fault-%.elf) \
-               $(USER)/bench.elf $(USER)/bench_server.elf
+               $(USER)/bench.elf $(USER)/bench_server.elf $(USER)/bench_chan_server.elf
 
 # ---- images --------------------------------------------------------------------------
 ISO         := $(BUILD)/mica.iso
