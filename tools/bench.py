@@ -55,7 +55,8 @@ def main():
     user = os.path.join(args.build, "user")
     results = {}
     mica = dict(kernel=os.path.join(args.build, "kernel.elf"),
-                modules=[os.path.join(user, "bench.elf"), os.path.join(user, "bench_server.elf")],
+                modules=[os.path.join(user, "bench.elf"), os.path.join(user, "bench_server.elf"),
+                         os.path.join(user, "bench_chan_server.elf")],
                 timeout=300)
     log = run_modes(results, "Mica", **mica)
     if log is None:
