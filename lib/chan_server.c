@@ -328,24 +328,27 @@ owned(struct mica_chan_server *srv, const struct mica_msg *m, unsigned state)
     return c->state == state && c->owner == m->badge ? c : NULL;
 }
 
-/* PAGES: move each received frame from the receive window to its place in the arena. */
+/* PAGES: move each received frame from the receive window to its place in the arena (the
+ * received info word does not say whether they came as map items: a frame that did not is
+ * simply mapped; anything else is refused). */
 static long
 take_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
            const struct mica_msg *m)
 {
     unsigned got = mica_msg_caps(m->info);
     uint64_t first = m->mr[1];
-    if (mica_msg_length(m->info) < 2 || !(m->info & MICA_MSG_MAP) || !got ||
-        first != c->npages || first + got > srv->cfg.max_pages)
+    if (mica_msg_length(m->info) < 2 || !got || first != c->npages ||
+        first + got > srv->cfg.max_pages)
         return MICA_E_INVALID_ARG;
     uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
     for (unsigned i = 0; i < got; i++) {
         uint64_t slot = page_slot(srv, id, (unsigned)first + i);
         uintptr_t va = srv->cfg.arena + ((uintptr_t)id * srv->cfg.max_pages + first + i) * PAGE;
-        long err;
-        if ((err = mica_frame_unmap(scratch + i)) ||
-            (err = mica_cnode_move(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE, scratch + i)) ||
-            (err = mica_frame_map(slot, MICA_SLOT_VSPACE, va, MICA_MAP_WRITE)))
+        mica_frame_unmap(scratch + i);
+        long err = mica_cnode_move(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE, scratch + i);
+        if (!err && (err = mica_frame_map(slot, MICA_SLOT_VSPACE, va, MICA_MAP_WRITE)))
+            mica_cnode_delete(MICA_SLOT_CNODE, slot);
+        if (err)
             return err;
         c->npages++;
     }
@@ -379,8 +382,7 @@ control(struct mica_chan_server *srv, struct mica_msg *m)
             return MICA_E_INVALID_ARG;
         return take_pages(srv, c, (unsigned)id, m);
     case MICA_CHAN_BELL:
-        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || mica_msg_caps(m->info) != 1 ||
-            (m->info & MICA_MSG_MAP))
+        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || mica_msg_caps(m->info) != 1)
             return MICA_E_INVALID_ARG;
         c->bell = srv->cfg.first_slot + id;
         mica_cnode_delete(MICA_SLOT_CNODE, c->bell);
