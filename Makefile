@@ -93,7 +93,7 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper chan chan_server
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

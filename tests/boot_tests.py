@@ -69,6 +69,8 @@ def boot_tests(build):
                  expect=[r"TEST PASS capabilities_outlive_their_address_space"]),
         BootTest("map_items", modules=["mapping.elf", "mapper.elf", "mapper.elf"],
                  expect=[r"TEST PASS client_faults_again_to_its_handler"]),
+        BootTest("channels", modules=["chan.elf", "chan_server.elf", "chan_server.elf"],
+                 expect=[r"TEST PASS chan_client_reconnects_to_a_new_server"], timeout=60),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",
