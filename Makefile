@@ -66,7 +66,8 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
-ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c mem.c)
+ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c mem.c \
+                 chan_client.c chan_server.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
@@ -126,7 +127,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 	$(call link-user,$@,$(MEM_SERVER))
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
-               crasher memsrv memclient
+               crasher memsrv memclient chan chan_server
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -142,13 +143,16 @@ $(BAD_ELF_STAMP): tools/mkbadelf.py $(USER)/survivor.elf
 	$(Q)$(PYTHON) tools/mkbadelf.py $(USER)/survivor.elf $(USER)/bad
 	@touch $@
 
-$(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(ULIB)
-	$(call link-user,$@,$<)
+$(USER)/bench.elf: $(BUILD)/bench/bench.c.o $(BUILD)/bench/chan_client.c.o $(ULIB)
+	$(call link-user,$@,$(filter-out $(ULIB),$^))
 $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
+	$(call link-user,$@,$<)
+$(USER)/bench_chan_server.elf: $(BUILD)/bench/chan_server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
 USER_PROGS  := $(USER)/root.elf $(USER)/mem_server.elf $(GUEST_TESTS:%=$(USER)/%.elf) \
                $(FAULTS:%=$(USER)/fault-%.elf) $(USER)/bench.elf $(USER)/bench_server.elf \
+               $(USER)/bench_chan_server.elf \
                $(SYSTEM) $(TEST_MANIFESTS)
 
 # ---- images --------------------------------------------------------------------------

@@ -346,6 +346,8 @@ main(void)
                                         MICA_MAP_WRITE);
             mica_frame_unmap(frame));
 
+    chan_bench(bi, ut, &next_free);
+
     /* The server turns into a notification waiter: time from our signal to it running. */
     m = (struct mica_msg){ .info = mica_msginfo(OP_NOTIFY_PHASE, 0) };
     mica_call(ep, &m, FOREVER);

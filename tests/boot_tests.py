@@ -124,6 +124,8 @@ def boot_tests(build):
                                            "memclient.elf"],
                  expect=[r"mem: the memory server is up",
                          r"TEST PASS answered_properly_it_runs_on"]),
+        BootTest("channels", modules=["chan.elf", "chan_server.elf", "chan_server.elf"],
+                 expect=[r"TEST PASS chan_client_reconnects_to_a_new_server"], timeout=60),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
                  expect=[r"boot module 0 'caps' started as the root task",
                          r"root task holds \d+ KiB of untyped memory",

@@ -58,7 +58,7 @@ def main():
     results = {}
     mica = dict(kernel=os.path.join(args.build, "kernel.elf"),
                 modules=[os.path.join(user, p) for p in ("bench.elf", "bench_server.elf",
-                                                         "mem_server.elf")],
+                                                         "mem_server.elf", "bench_chan_server.elf")],
                 extra=["-serial", "null"], timeout=300)   # COM2, whose interrupt irq_to_user takes
     log = run_modes(results, "Mica", **mica)
     if log is None:

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The server side of channels: take batches of requests, check each one, hand it to the
+ * operation's handler and publish the completions; sleep on the doorbell with the flag
+ * protocol; accept channels through the control endpoint (map items).
+ *
+ * Everything in the shared region is written by a client that may be hostile and may
+ * change it while we work. So: the geometry is copied and checked once, at attach; an
+ * index is believed only if it lies within one ring's size of our own private count (else
+ * it is ignored or clamped, and counted as a violation); a request is copied out of the
+ * ring once, word by word, and only the copy is checked and used; the buffer area is
+ * touched only through (off, len) pairs checked against our copy of its size; and no loop
+ * runs on a count the client chose beyond one ring's size. Our own indices live in this
+ * private structure, never read back from the region.
+ */
+#include <string.h>
+
+#include "chan.h"
+
+#define RELAXED memory_order_relaxed
+#define ACQUIRE memory_order_acquire
+#define RELEASE memory_order_release
+#define PAGE    4096u
+#define SCRATCH_PAGES MICA_MSG_MAX_CAPS
+
+long
+mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_server_config *cfg)
+{
+    if (cfg->nconn > MICA_CHAN_SERVER_MAX || !cfg->ntfn)
+        return MICA_E_INVALID_ARG;
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = *cfg;
+    if (cfg->ep) {
+        struct mica_ipc_buffer *buf = mica_ipc_buffer();
+        long err = mica_tcb_bind_notification(MICA_SLOT_TCB, cfg->ntfn);
+        if (err)
+            return err;
+        buf->recv_cnode = MICA_SLOT_CNODE;
+        buf->recv_slot = cfg->first_slot + cfg->nconn;
+        buf->recv_window = cfg->arena + (uintptr_t)cfg->nconn * cfg->max_pages * PAGE;
+        buf->recv_window_size = SCRATCH_PAGES * PAGE;
+    }
+    return MICA_E_OK;
+}
+
+/* ---- attach and detach ------------------------------------------------------------------ */
+
+static bool
+ring_ok(uint32_t n)
+{
+    return n >= MICA_CHAN_MIN_ENTRIES && n <= MICA_CHAN_MAX_ENTRIES && !(n & (n - 1));
+}
+
+long
+mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t size,
+                 mica_cptr_t client_bell)
+{
+    if (id >= srv->cfg.nconn || srv->conn[id].state == MICA_CHAN_CONN_ATTACHED)
+        return MICA_E_BAD_STATE;
+    /* One copy of the geometry, checked as a whole; the region is never read for it again. */
+    struct mica_chan_header g;
+    memcpy(&g, region, 64);
+    __asm__ volatile("" ::: "memory");
+    uint64_t sq_end = (uint64_t)g.sq_off + (uint64_t)g.sq_entries * MICA_CHAN_ENTRY_SIZE;
+    uint64_t cq_end = (uint64_t)g.cq_off + (uint64_t)g.cq_entries * MICA_CHAN_ENTRY_SIZE;
+    uint64_t buf_end = (uint64_t)g.buf_off + g.buf_size;
+    if (g.magic != MICA_CHAN_MAGIC || g.version != MICA_CHAN_VERSION ||
+        !ring_ok(g.sq_entries) || !ring_ok(g.cq_entries) || g.ntags == 0 ||
+        g.ntags > MICA_CHAN_MAX_TAGS || g.sq_off < MICA_CHAN_HEADER_SIZE ||
+        g.sq_off % MICA_CHAN_ENTRY_SIZE || g.cq_off % MICA_CHAN_ENTRY_SIZE ||
+        sq_end > size || cq_end > size || buf_end > size ||
+        (g.cq_off < sq_end && g.sq_off < cq_end) ||          /* the rings overlap */
+        (g.buf_size && ((g.buf_off < sq_end && g.sq_off < buf_end) ||
+                        (g.buf_off < cq_end && g.cq_off < buf_end))))
+        return MICA_E_INVALID_ARG;
+
+    struct mica_chan_conn *c = &srv->conn[id];
+    uint64_t owner = c->owner;
+    unsigned npages = c->npages;
+    bool own = c->own_caps;
+    memset(c, 0, sizeof(*c));
+    c->owner = owner;
+    c->npages = npages;
+    c->own_caps = own;
+    c->hdr = region;
+    c->sq = (struct mica_chan_entry *)((uint8_t *)region + g.sq_off);
+    c->cq = (struct mica_chan_entry *)((uint8_t *)region + g.cq_off);
+    c->buf = (uint8_t *)region + g.buf_off;
+    c->buf_size = g.buf_size;
+    c->sq_entries = g.sq_entries;
+    c->cq_entries = g.cq_entries;
+    c->ntags = g.ntags;
+    c->epoch = g.epoch;
+    c->bell = client_bell;
+    /* Start from the client's indices as they are (a fresh channel: zero). */
+    c->sq_head = atomic_load_explicit(&c->hdr->sq_head, RELAXED);
+    c->cq_tail = c->cq_published = c->cq_head = atomic_load_explicit(&c->hdr->cq_tail, RELAXED);
+    atomic_store_explicit(&c->hdr->server_flags, 0, RELAXED);
+    atomic_store_explicit(&c->hdr->server_epoch, c->epoch, RELAXED);
+    atomic_store_explicit(&c->hdr->server_state, MICA_CHAN_STATE_ATTACHED, RELEASE);
+    c->state = MICA_CHAN_CONN_ATTACHED;
+    return MICA_E_OK;
+}
+
+static uint64_t
+page_slot(const struct mica_chan_server *srv, unsigned id, unsigned page)
+{
+    return srv->cfg.first_slot + srv->cfg.nconn + SCRATCH_PAGES + id * srv->cfg.max_pages + page;
+}
+
+void
+mica_chan_detach(struct mica_chan_server *srv, unsigned id)
+{
+    if (id >= srv->cfg.nconn)
+        return;
+    struct mica_chan_conn *c = &srv->conn[id];
+    if (c->state == MICA_CHAN_CONN_ATTACHED)
+        atomic_store_explicit(&c->hdr->server_state, MICA_CHAN_STATE_CLOSED, RELEASE);
+    if (c->own_caps) {
+        /* Deleting the received capabilities unmaps the pages. */
+        for (unsigned p = 0; p < srv->cfg.max_pages; p++)
+            mica_cnode_delete(MICA_SLOT_CNODE, page_slot(srv, id, p));
+        mica_cnode_delete(MICA_SLOT_CNODE, srv->cfg.first_slot + id);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---- serving ------------------------------------------------------------------------------ */
+
+/* Room for completions not yet promised: a request is taken only when its completion has
+ * a slot, so the completion ring can never overflow, whatever the client does. */
+static uint32_t
+cq_credit(struct mica_chan_conn *c)
+{
+    uint32_t head = atomic_load_explicit(&c->hdr->cq_head, ACQUIRE);
+    if (c->cq_tail - head <= c->cq_entries)
+        c->cq_head = head;
+    else
+        c->violations++;
+    uint32_t used = c->cq_tail - c->cq_head + c->deferred;
+    return used < c->cq_entries ? c->cq_entries - used : 0;
+}
+
+/* Requests published and not taken, at most a ring's worth. */
+static uint32_t
+sq_avail(struct mica_chan_conn *c)
+{
+    uint32_t n = atomic_load_explicit(&c->hdr->sq_tail, ACQUIRE) - c->sq_head;
+    if (n > c->sq_entries) {
+        c->violations++;
+        n = c->sq_entries;
+    }
+    return n;
+}
+
+static inline __attribute__((always_inline)) void
+put_completion(struct mica_chan_conn *c, uint64_t w0, long status, const uint64_t *res)
+{
+    struct mica_chan_entry *e = &c->cq[c->cq_tail++ & (c->cq_entries - 1)];
+    atomic_store_explicit(&e->w[0], w0, RELAXED);
+    atomic_store_explicit(&e->w[1], (uint64_t)status, RELAXED);
+#pragma GCC unroll 8
+    for (unsigned i = 0; i < MICA_CHAN_RESULTS; i++)
+        atomic_store_explicit(&e->w[2 + i], res[i], RELAXED);
+}
+
+void
+mica_chan_flush(struct mica_chan_conn *c)
+{
+    if (c->cq_tail == c->cq_published || c->state != MICA_CHAN_CONN_ATTACHED)
+        return;
+    c->cq_published = c->cq_tail;
+    atomic_store_explicit(&c->hdr->cq_tail, c->cq_tail, RELEASE);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&c->hdr->client_flags, RELAXED) & MICA_CHAN_SLEEP_CQ) {
+        c->bells++;
+        mica_signal(c->bell);
+    }
+}
+
+long
+mica_chan_complete(struct mica_chan_conn *c, uint32_t tag, long status,
+                   const uint64_t res[MICA_CHAN_RESULTS])
+{
+    if (tag >= c->ntags || !(c->busy[tag / 64] & 1UL << (tag % 64)))
+        return MICA_E_BAD_STATE;
+    c->busy[tag / 64] &= ~(1UL << (tag % 64));
+    c->deferred--;
+    static const uint64_t none[MICA_CHAN_RESULTS];
+    put_completion(c, mica_chan_w0(0, 0, tag), status, res ? res : none);
+    return MICA_E_OK;
+}
+
+/* Check one request (our copy) and run it: its status, or MICA_CHAN_DEFERRED. */
+static inline __attribute__((always_inline)) long
+handle(struct mica_chan_server *srv, struct mica_chan_conn *c, struct mica_chan_req *req,
+       uint64_t res[MICA_CHAN_RESULTS])
+{
+    unsigned op = req->opcode;
+    mica_chan_handler *fn = NULL;
+    if (op >= MICA_CHAN_OP_USER && op - MICA_CHAN_OP_USER < srv->cfg.nops)
+        fn = srv->cfg.ops[op - MICA_CHAN_OP_USER];
+    if (!fn && op != MICA_CHAN_OP_NOP)
+        return MICA_E_BAD_METHOD;
+    if (req->tag >= c->ntags)
+        return MICA_E_INVALID_ARG;
+    if (c->busy[req->tag / 64] & 1UL << (req->tag % 64))
+        return MICA_E_BAD_STATE;                /* that tag is still in flight */
+    if (req->len) {
+        if (req->off > c->buf_size || req->len > c->buf_size - req->off)
+            return MICA_E_RANGE;
+        req->data = c->buf + req->off;
+    }
+    if (!fn) {
+        memcpy(res, req->arg, sizeof(req->arg));
+        return MICA_E_OK;
+    }
+    long status = fn(srv, c, req, res);
+    if (status == MICA_CHAN_DEFERRED) {
+        c->busy[req->tag / 64] |= 1UL << (req->tag % 64);
+        c->deferred++;
+    }
+    return status;
+}
+
+static unsigned
+serve_conn(struct mica_chan_server *srv, struct mica_chan_conn *c)
+{
+    uint32_t n = sq_avail(c);
+    if (!n)
+        return 0;
+    uint32_t credit = cq_credit(c);
+    if (n > credit)
+        n = credit;
+    if (srv->cfg.batch && n > srv->cfg.batch)
+        n = srv->cfg.batch;
+    uint32_t mask = c->sq_entries - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        struct mica_chan_entry *e = &c->sq[c->sq_head++ & mask];
+        struct mica_chan_req req;
+        uint64_t w0 = atomic_load_explicit(&e->w[0], RELAXED);
+        uint64_t w1 = atomic_load_explicit(&e->w[1], RELAXED);
+#pragma GCC unroll 8
+        for (unsigned k = 0; k < MICA_CHAN_ARGS; k++)
+            req.arg[k] = atomic_load_explicit(&e->w[2 + k], RELAXED);
+        req.opcode = mica_chan_w0_opcode(w0);
+        req.flags = mica_chan_w0_flags(w0);
+        req.tag = mica_chan_w0_tag(w0);
+        req.off = mica_chan_w1_off(w1);
+        req.len = mica_chan_w1_len(w1);
+        req.data = NULL;
+        uint64_t res[MICA_CHAN_RESULTS] = { 0 };
+        long status = handle(srv, c, &req, res);
+        if (status != MICA_CHAN_DEFERRED) {
+            if (status)
+                c->errors++;
+            put_completion(c, w0, status, res);
+        }
+        if (c->state != MICA_CHAN_CONN_ATTACHED)
+            return i + 1;                       /* a handler detached it */
+    }
+    c->taken += n;
+    /* The slots we copied out are the client's again only after our reads (release). */
+    atomic_store_explicit(&c->hdr->sq_head, c->sq_head, RELEASE);
+    return n;
+}
+
+unsigned
+mica_chan_serve_round(struct mica_chan_server *srv)
+{
+    unsigned total = 0;
+    srv->rounds++;
+    for (unsigned i = 0; i < srv->cfg.nconn; i++) {
+        struct mica_chan_conn *c = &srv->conn[i];
+        if (c->state != MICA_CHAN_CONN_ATTACHED)
+            continue;
+        total += serve_conn(srv, c);
+        mica_chan_flush(c);
+    }
+    return total;
+}
+
+/*
+ * Before sleeping: say so in every channel (SQ: wake me when you submit; CQ as well where
+ * the completion ring stopped us), then, after a full fence, look again. A client
+ * publishes its index, fences and then reads our flag: so either it sees the flag and
+ * rings, or we see its index here (docs/channels.md). Returns false if there is work now.
+ */
+static bool
+sleep_prepare(struct mica_chan_server *srv)
+{
+    unsigned want[MICA_CHAN_SERVER_MAX];
+    for (unsigned i = 0; i < srv->cfg.nconn; i++) {
+        struct mica_chan_conn *c = &srv->conn[i];
+        if (c->state != MICA_CHAN_CONN_ATTACHED)
+            continue;
+        want[i] = MICA_CHAN_SLEEP_SQ | (sq_avail(c) && !cq_credit(c) ? MICA_CHAN_SLEEP_CQ : 0);
+        atomic_store_explicit(&c->hdr->server_flags, want[i], RELAXED);
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    for (unsigned i = 0; i < srv->cfg.nconn; i++) {
+        struct mica_chan_conn *c = &srv->conn[i];
+        if (c->state != MICA_CHAN_CONN_ATTACHED || !sq_avail(c))
+            continue;
+        if (cq_credit(c) || !(want[i] & MICA_CHAN_SLEEP_CQ))
+            return false;
+    }
+    return true;
+}
+
+static void
+sleep_end(struct mica_chan_server *srv)
+{
+    for (unsigned i = 0; i < srv->cfg.nconn; i++)
+        if (srv->conn[i].state == MICA_CHAN_CONN_ATTACHED)
+            atomic_store_explicit(&srv->conn[i].hdr->server_flags, 0, RELAXED);
+}
+
+/* ---- the control endpoint: channels handed over with map items ---------------------------- */
+
+static struct mica_chan_conn *
+owned(struct mica_chan_server *srv, const struct mica_msg *m, unsigned state)
+{
+    uint64_t id = m->mr[0];
+    if (mica_msg_length(m->info) < 1 || id >= srv->cfg.nconn)
+        return NULL;
+    struct mica_chan_conn *c = &srv->conn[id];
+    return c->state == state && c->owner == m->badge ? c : NULL;
+}
+
+/* PAGES: move each received frame from the receive window to its place in the arena (the
+ * received info word does not say whether they came as map items: a frame that did not is
+ * simply mapped; anything else is refused). */
+static long
+take_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
+           const struct mica_msg *m)
+{
+    unsigned got = mica_msg_caps(m->info);
+    uint64_t first = m->mr[1];
+    if (mica_msg_length(m->info) < 2 || !got || first != c->npages ||
+        first + got > srv->cfg.max_pages)
+        return MICA_E_INVALID_ARG;
+    uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
+    for (unsigned i = 0; i < got; i++) {
+        uint64_t slot = page_slot(srv, id, (unsigned)first + i);
+        uintptr_t va = srv->cfg.arena + ((uintptr_t)id * srv->cfg.max_pages + first + i) * PAGE;
+        mica_frame_unmap(scratch + i);
+        long err = mica_cnode_move(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE, scratch + i);
+        if (!err && (err = mica_frame_map(slot, MICA_SLOT_VSPACE, va, MICA_MAP_WRITE)))
+            mica_cnode_delete(MICA_SLOT_CNODE, slot);
+        if (err)
+            return err;
+        c->npages++;
+    }
+    return MICA_E_OK;
+}
+
+static long
+control(struct mica_chan_server *srv, struct mica_msg *m)
+{
+    uint64_t label = mica_msg_label(m->info), id = m->mr[0];
+    uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
+    struct mica_chan_conn *c;
+    switch (label) {
+    case MICA_CHAN_OPEN:
+        if (mica_msg_length(m->info) < 1 || !m->mr[0] || m->mr[0] > srv->cfg.max_pages)
+            return MICA_E_INVALID_ARG;
+        for (unsigned i = 0; i < srv->cfg.nconn; i++) {
+            c = &srv->conn[i];
+            if (c->state == MICA_CHAN_CONN_FREE) {
+                memset(c, 0, sizeof(*c));
+                c->state = MICA_CHAN_CONN_OPEN;
+                c->owner = m->badge;
+                c->own_caps = true;
+                m->mr[1] = i;
+                return MICA_E_OK;
+            }
+        }
+        return MICA_E_NO_MEMORY;
+    case MICA_CHAN_PAGES:
+        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)))
+            return MICA_E_INVALID_ARG;
+        return take_pages(srv, c, (unsigned)id, m);
+    case MICA_CHAN_BELL:
+        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || mica_msg_caps(m->info) != 1)
+            return MICA_E_INVALID_ARG;
+        c->bell = srv->cfg.first_slot + id;
+        mica_cnode_delete(MICA_SLOT_CNODE, c->bell);
+        return mica_cnode_move(MICA_SLOT_CNODE, c->bell, MICA_SLOT_CNODE, scratch);
+    case MICA_CHAN_ATTACH: {
+        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || !c->npages || !c->bell)
+            return MICA_E_INVALID_ARG;
+        void *region = (void *)(srv->cfg.arena + (uintptr_t)id * srv->cfg.max_pages * PAGE);
+        return mica_chan_attach(srv, (unsigned)id, region, (size_t)c->npages * PAGE, c->bell);
+    }
+    case MICA_CHAN_CLOSE:
+        if (!(c = owned(srv, m, MICA_CHAN_CONN_ATTACHED)) &&
+            !(c = owned(srv, m, MICA_CHAN_CONN_OPEN)))
+            return MICA_E_INVALID_ARG;
+        mica_chan_detach(srv, (unsigned)id);
+        return MICA_E_OK;
+    default:
+        return MICA_E_BAD_METHOD;
+    }
+}
+
+/* One endpoint message: set-up or the app's; fills in the reply. Returns whether to reply. */
+static bool
+message(struct mica_chan_server *srv, struct mica_msg *m)
+{
+    uint64_t label = mica_msg_label(m->info);
+    bool reply = true;
+    if (label >= MICA_CHAN_OPEN && label <= MICA_CHAN_CLOSE) {
+        long err = control(srv, m);
+        m->mr[0] = (uint64_t)err;
+        m->info = mica_msginfo(0, 2);
+    } else if (srv->cfg.on_msg) {
+        reply = srv->cfg.on_msg(srv, m);
+    } else {
+        m->info = mica_msginfo(0, 1);
+        m->mr[0] = MICA_E_BAD_METHOD;
+    }
+    return reply;
+}
+
+static void
+clean_scratch(struct mica_chan_server *srv)
+{
+    uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
+    for (unsigned i = 0; i < SCRATCH_PAGES; i++)
+        mica_cnode_delete(MICA_SLOT_CNODE, scratch + i);
+}
+
+/* Endpoint messages until none is waiting: each is answered with a reply-receive that
+ * only polls, so a busy endpoint never keeps us from the channels for long. */
+static void
+messages(struct mica_chan_server *srv, struct mica_msg *m, long err)
+{
+    for (unsigned n = 0; !err && n < 64; n++) {
+        if (mica_msg_label(m->info) == MICA_LABEL_NOTIFICATION)
+            return;
+        bool had_caps = mica_msg_caps(m->info) != 0;
+        bool reply = message(srv, m);
+        if (had_caps)       /* whatever arrived and was not taken leaves the window */
+            clean_scratch(srv);
+        if (!reply)
+            err = mica_recv(srv->cfg.ep, m, MICA_TIMEOUT_POLL);
+        else
+            err = mica_reply_recv(srv->cfg.ep, m, MICA_TIMEOUT_POLL);
+    }
+}
+
+void
+mica_chan_server_run(struct mica_chan_server *srv)
+{
+    unsigned busy_rounds = 0;
+    while (!srv->stop) {
+        if (mica_chan_serve_round(srv)) {
+            if (srv->cfg.ep && ++busy_rounds % 64 == 0) {      /* never starve set-up */
+                struct mica_msg m = { 0 };
+                messages(srv, &m, mica_recv(srv->cfg.ep, &m, MICA_TIMEOUT_POLL));
+            }
+            continue;
+        }
+        if (!sleep_prepare(srv)) {
+            sleep_end(srv);
+            continue;
+        }
+        srv->sleeps++;
+        struct mica_msg m = { 0 };
+        long err;
+        if (srv->cfg.ep) {
+            err = mica_recv(srv->cfg.ep, &m, MICA_TIMEOUT_FOREVER);
+            sleep_end(srv);
+            messages(srv, &m, err);
+        } else {
+            uint64_t bits;
+            mica_wait(srv->cfg.ntfn, &bits, MICA_TIMEOUT_FOREVER);
+            sleep_end(srv);
+        }
+    }
+}
