@@ -17,7 +17,7 @@
 #define BENCH_CHAN_MODULE   3
 #define BENCH_CHAN_NTFN     13      /* the server's doorbell */
 #define BENCH_CHAN_BELL     14      /* the client's doorbell, to signal */
-#define BENCH_CHAN_VA       0x510000000000UL    /* the region, in both address spaces */
+#define BENCH_CHAN_VA       0x530000000000UL    /* the region, in both address spaces */
 #define BENCH_CHAN_PAGES    3       /* header and rings of 32 + 32: 2 pages; 1 of buffer */
 #define BENCH_CHAN_ECHO     16      /* MICA_CHAN_OP_USER: result arg0 + 1 */
 #define BENCH_CHAN_QUIT     17      /* the server stops */

@@ -65,7 +65,7 @@ chan_bench(const struct mica_bootinfo *bi, mica_cptr_t ut, uint64_t *next_free)
 {
     static struct mica_chan ch;
     if (bi->module_count <= BENCH_CHAN_MODULE || !bi->module[BENCH_CHAN_MODULE].tcb) {
-        mica_printf("bench: boot bench_chan_server.elf as module 2 for the channel figures\n");
+        mica_printf("bench: boot bench_chan_server.elf as module 3 for the channel figures\n");
         return;
     }
     const struct mica_boot_module *mod = &bi->module[BENCH_CHAN_MODULE];
