@@ -130,6 +130,14 @@ mem_copy(mica_cptr_t ep, uint64_t src, uint64_t src_va, uint64_t dst, uint64_t d
 }
 
 long
+mem_device(mica_cptr_t ep, uint64_t client, uint64_t vaddr, uint64_t size, unsigned rights,
+           uint64_t paddr, mica_cptr_t block)
+{
+    uint64_t mr[MEM_MAX_WORDS] = { client, vaddr, size, rights, paddr };
+    return mem_rpc(ep, MEM_DEVICE, 5, mr, 1, &block);
+}
+
+long
 mem_fault_info(mica_cptr_t ep, uint64_t client, struct mem_fault_info *out)
 {
     uint64_t mr[MEM_MAX_WORDS] = { client };

@@ -38,6 +38,9 @@ enum mem_method {
     MEM_COPY,               /* (src client, src vaddr, dst client, dst vaddr): a copy-on-write
                              * copy of the region at src vaddr; src vaddr MEM_ALL: every
                              * region, at the same addresses (dst vaddr ignored) */
+    MEM_DEVICE,             /* (client, vaddr, size, MEM_W, paddr) + caps[0] a device-memory
+                             * block holding [paddr, paddr + size): a device region, its
+                             * pages mapped uncached at once */
 
     /* any client, on its own address space */
     MEM_MAP = 32,           /* (vaddr, size, MEM_R/W/X | MEM_SHARED): a demand-zero region */
@@ -108,6 +111,8 @@ long mem_client_destroy(mica_cptr_t ep, uint64_t client);
 long mem_share(mica_cptr_t ep, uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va,
                unsigned rights);
 long mem_copy(mica_cptr_t ep, uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va);
+long mem_device(mica_cptr_t ep, uint64_t client, uint64_t vaddr, uint64_t size, unsigned rights,
+                uint64_t paddr, mica_cptr_t block);
 
 struct mem_fault_info {
     uint64_t thread, addr, ip, flags, why, count;

@@ -20,6 +20,7 @@ static const struct {
     [MEM_FAULT_INFO] = { 1, 0 },
     [MEM_SHARE] = { 5, 0 },
     [MEM_COPY] = { 4, 0 },
+    [MEM_DEVICE] = { 5, MICA_OBJ_DEVICE_MEMORY },
     [MEM_MAP] = { 3, 0 },
     [MEM_UNMAP] = { 1, 0 },
     [MEM_USAGE] = { 0, 0 },
@@ -97,6 +98,10 @@ admin(uint64_t label, const uint64_t *a, uint64_t *out, unsigned *nout)
         return region_share(c, a[1], dst, a[3], (unsigned)a[4]);
     case MEM_COPY:
         return region_copy(c, a[1], dst, a[3]);
+    case MEM_DEVICE:
+        if (!(s = take_cap()))
+            return MICA_E_NO_MEMORY;
+        return region_device(c, a[1], a[2], (unsigned)a[3], a[4], s);
     default:
         return MICA_E_BAD_METHOD;
     }

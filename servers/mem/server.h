@@ -59,7 +59,10 @@ struct region {
     uint64_t start, end;        /* page aligned, end exclusive */
     unsigned rights;            /* MEM_W, MEM_X, MEM_SHARED */
     unsigned object;            /* shared regions: their object (1..) */
+    uint64_t device;            /* device regions: our slot of the device-memory block */
 };
+
+#define DEVICE_PAGE     UINT32_MAX          /* an entry's frame: a device page, not a frame */
 
 struct client {
     bool used;
@@ -104,6 +107,8 @@ long region_unmap(struct client *c, uint64_t va);
 long region_share(struct client *src, uint64_t src_va, struct client *dst, uint64_t dst_va,
                   unsigned rights);
 long region_copy(struct client *src, uint64_t src_va, struct client *dst, uint64_t dst_va);
+long region_device(struct client *c, uint64_t va, uint64_t size, unsigned rights, uint64_t paddr,
+                   uint64_t block);
 bool fault_page(uint64_t badge, struct mica_msg *m);
 void fault_bad(struct client *c, unsigned thread, const struct mica_msg *m, unsigned why);
 

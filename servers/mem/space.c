@@ -78,13 +78,14 @@ range_check(struct client *c, uint64_t va, uint64_t size)
     return c->nregions == MAX_REGIONS ? MICA_E_NO_MEMORY : MICA_E_OK;
 }
 
-static void
+static struct region *
 region_add(struct client *c, uint64_t va, uint64_t size, unsigned rights, unsigned object)
 {
     unsigned i = c->nregions++;
     for (; i && c->region[i - 1].start > va; i--)
         c->region[i] = c->region[i - 1];
-    c->region[i] = (struct region){ va, va + size, rights, object };
+    c->region[i] = (struct region){ va, va + size, rights, object, 0 };
+    return &c->region[i];
 }
 
 long
@@ -143,6 +144,10 @@ page_drop(struct client *c, struct entry *e, void *unused)
     uint32_t f = e->frame;
     uint64_t slot = e->slot;
     table_remove(e);
+    if (f == DEVICE_PAGE) {                     /* no memory of ours: nothing charged */
+        slot_delete(slot);
+        return MICA_E_OK;
+    }
     frame_drop_cap(f, slot);
     frame_unref(f);
     c->pages--;
@@ -173,6 +178,8 @@ region_unmap(struct client *c, uint64_t va)
     pages_each(c, r->start, r->end, page_drop, NULL);
     if (r->object)
         object_release(r->object);
+    if (r->device)
+        slot_delete(r->device);
     unsigned i = (unsigned)(r - c->region);
     memmove(&c->region[i], &c->region[i + 1], (--c->nregions - i) * sizeof(*r));
     return MICA_E_OK;
@@ -197,7 +204,7 @@ region_share(struct client *src, uint64_t src_va, struct client *dst, uint64_t d
     return MICA_E_OK;
 }
 
-/* ---- copy-on-write copies ------------------------------------------------------------------ */
+/* ---- device memory ------------------------------------------------------------------------- */
 
 /* Map slot at va of c with attrs, page tables first. */
 static long
@@ -206,6 +213,43 @@ map_page(struct client *c, uint64_t va, uint64_t slot, unsigned attrs)
     long err = tables_ready(id_of(c), va);
     return err ? err : mica_frame_map(slot, c->vspace, va, attrs);
 }
+
+
+/* A region of device memory: frames issued from the block at paddr.., mapped uncached at
+ * once (a driver's registers are no demand paging), charged to no quota. */
+long
+region_device(struct client *c, uint64_t va, uint64_t size, unsigned rights, uint64_t paddr,
+              uint64_t block)
+{
+    long err = rights & ~MEM_W ? MICA_E_INVALID_ARG : range_check(c, va, size);
+    if (!err && paddr % PAGE)
+        err = MICA_E_INVALID_ARG;
+    if (err) {
+        slot_delete(block);
+        return err;
+    }
+    region_add(c, va, size, rights, 0)->device = block;
+    unsigned attrs = MICA_MAP_UNCACHED | (rights & MEM_W ? MICA_MAP_WRITE : 0);
+    for (uint64_t off = 0; !err && off < size; off += PAGE) {
+        struct entry *e = table_insert(key_of(KEY_PAGE, id_of(c), vpn(va + off)));
+        uint64_t slot = e ? slot_alloc() : 0;
+        if (!slot) {
+            if (e)
+                table_remove(e);
+            err = MICA_E_NO_MEMORY;
+            break;
+        }
+        *e = (struct entry){ e->key, (uint32_t)slot, DEVICE_PAGE, attrs };
+        if ((err = mica_device_memory_issue(block, MICA_OBJ_FRAME, paddr + off, 12, MEM_SLOT_CNODE,
+                                            slot)) == MICA_E_OK)
+            err = map_page(c, va + off, slot, attrs);
+    }
+    if (err)
+        region_unmap(c, va);                    /* all or nothing */
+    return err;
+}
+
+/* ---- copy-on-write copies ------------------------------------------------------------------ */
 
 static long
 count_page(struct client *c, struct entry *e, void *n)
@@ -257,6 +301,8 @@ copy_page(struct client *src, struct entry *e, void *arg)
 static long
 copy_region(struct client *src, struct region *r, struct client *dst, uint64_t dst_va)
 {
+    if (r->device)
+        return MICA_E_BAD_STATE;                /* a device has one owner: not copied */
     if (r->rights & MEM_SHARED)                 /* shared memory stays shared, as fork does */
         return region_share(src, r->start, dst, dst_va, r->rights);
     uint64_t n = 0;
@@ -358,6 +404,8 @@ fault_absent(struct client *c, struct region *r, uint64_t va, struct mica_msg *m
 {
     uint32_t f;
     uint64_t slot;
+    if (r->device)
+        return MICA_E_BAD_STATE;                /* its pages were all mapped: one went */
     if (c->pages + 1 > c->quota)
         return E_QUOTA;
     struct entry *e = table_insert(key_of(KEY_PAGE, id_of(c), vpn(va)));

@@ -444,6 +444,42 @@ broken_pagers(void)
     EXPECT("answered_properly_it_runs_on", touched == 1, "touched %d", touched);
 }
 
+/* Device memory as a region: the HPET's registers, mapped uncached at once into our space. */
+#define DEV     0x580000000000UL
+#define HPET    0xfed00000UL
+
+static void
+device_regions(void)
+{
+    mica_cptr_t block = test_slot(), ram = test_slot();
+    long err = mica_device_memory_issue(MICA_SLOT_DEVICE_MEMORY, MICA_OBJ_DEVICE_MEMORY, HPET, 12,
+                                        CNODE, block);
+    if (!err)
+        err = mem_device(mem, root_id, DEV, PG, 0, HPET, block);
+    uint64_t caps = err ? 0 : *(volatile uint64_t *)DEV, period = caps >> 32;
+    EXPECT("device_region_maps_the_registers", !err && period && period <= 100000000,
+           "err %s, capabilities %#lx", mica_errname(err), (unsigned long)caps);
+    EXPECT_ERR("device_region_is_not_copied", mem_copy(mem, root_id, DEV, A.id, DEV),
+               MICA_E_BAD_STATE);
+    EXPECT_ERR("device_region_beyond_its_block_refused",
+               mem_device(mem, root_id, DEV + 16 * PG, 2 * PG, 0, HPET,
+                          test_copy(block, MICA_RIGHTS_ALL)), MICA_E_RANGE);
+    mica_device_memory_issue(MICA_SLOT_DEVICE_MEMORY, MICA_OBJ_DEVICE_MEMORY, 0x200000, 12,
+                             CNODE, ram);
+    EXPECT_ERR("device_region_of_ram_refused",
+               mem_device(mem, root_id, DEV + 32 * PG, PG, MEM_W, 0x200000, ram), MICA_E_INVALID_ARG);
+    EXPECT_ERR("device_region_needs_device_memory",
+               mem_device(mem, root_id, DEV + 32 * PG, PG, 0, HPET, never), MICA_E_NO_CAP);
+    uint64_t pa = 0;
+    unsigned attrs = 0;
+    mica_vspace_query(MICA_SLOT_VSPACE, DEV, &pa, &attrs);
+    EXPECT("device_page_uncached_read_only", pa == HPET && attrs == MICA_MAP_UNCACHED,
+           "paddr %#lx, attrs %u", (unsigned long)pa, attrs);
+    EXPECT_ERR("device_region_unmapped", mem_unmap(root_req, DEV), MICA_E_OK);
+    mica_vspace_query(MICA_SLOT_VSPACE, DEV, &pa, &attrs);
+    EXPECT("device_page_gone", pa == 0, "still at %#lx", (unsigned long)pa);
+}
+
 int
 main(void)
 {
@@ -476,5 +512,6 @@ main(void)
     copy_on_write();
     quotas();
     broken_pagers();
+    device_regions();
     return test_failures;
 }
