@@ -66,8 +66,8 @@ UCFLAGS      = -std=c11 -O2 -g $(WARN) -nostdinc -isystem $(MUSL_INC) \
 ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
-ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c mem.c \
-                 chan_client.c chan_server.c)
+ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c server.c \
+                 mem.c chan_client.c chan_server.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
@@ -127,7 +127,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 	$(call link-user,$@,$(MEM_SERVER))
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
-               crasher memsrv memclient chan chan_server
+               crasher memsrv memclient chan chan_server protocols
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

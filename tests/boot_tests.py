@@ -113,6 +113,10 @@ def boot_tests(build):
                  expect=[r"chaos: kills=(\d{3,}) restarts=\1 client_errors_unrecovered=0 "
                          r"lost_output_lines=0", r"TEST PASS chaos_clients_recovered"],
                  forbid=[r"PANIC", r"TEST FAIL", r"backed off"]),
+        BootTest("server_protocols",
+                 modules=["init.elf", "manifests/protocols/manifest", "names.elf",
+                          "supervisor.elf", "console.elf", "timer.elf", "protocols.elf"],
+                 expect=[r"protocols: ok", r"TEST PASS timer_unknown_label"]),
         BootTest("restart_loop_backed_off", reason="timeout", timeout=6.0,
                  modules=["init.elf", "manifests/restart-loop/manifest", "names.elf",
                           "supervisor.elf", "crasher.elf"],

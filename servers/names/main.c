@@ -8,15 +8,16 @@
  */
 #include <string.h>
 
-#include "mica.h"
 #include "proto.h"
+#include "server.h"
 
 #include <mica/task.h>
 
 #define CNODE           MICA_TASK_SLOT_CNODE
 #define MAX_NAMES       64
 #define MAX_WATCHERS    4
-#define SLOTS           (MAX_NAMES * (1 + MAX_WATCHERS) + 1)
+#define RECV            MICA_TASK_SLOT_FIRST_FREE  /* a request's capability arrives here */
+#define SLOTS           (MAX_NAMES * (1 + MAX_WATCHERS))
 
 struct entry {
     char name[MICA_NAME_MAX];           /* "" : free */
@@ -66,16 +67,28 @@ remove_entry(struct entry *e)
     e->name[0] = '\0';
 }
 
-/* One request; the received capability (if any) is in slot recv, which we keep (set to 0)
- * if we use it. Returns the status, with results in m and *len words. */
-static long
-handle(struct mica_msg *m, uint64_t *recv, unsigned *len)
+/* The capability the request brought, of type, moved to a slot of ours; 0 if none. */
+static uint64_t
+keep(const struct mica_msg *m, unsigned type)
 {
+    struct mica_cap_info info = { 0 };
+    if (!mica_msg_caps(m->info) || mica_cnode_identify(CNODE, RECV, &info) || info.type != type)
+        return 0;
+    uint64_t slot = take_slot();
+    if (slot && mica_cnode_move(CNODE, slot, CNODE, RECV)) {
+        free_slots[nfree++] = slot;
+        slot = 0;
+    }
+    return slot;
+}
+
+static long
+handle(void *ctx, struct mica_msg *m, unsigned *len, unsigned *ncaps)
+{
+    (void)ctx;
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     char name[MICA_NAME_MAX];
     uint64_t label = mica_msg_label(m->info), badge = m->badge;
-    unsigned got = mica_msg_caps(m->info);
-    *len = 0;
     if (label == NAMES_LIST) {
         if (mica_msg_length(m->info) < 1)
             return MICA_E_INVALID_ARG;
@@ -104,19 +117,18 @@ handle(struct mica_msg *m, uint64_t *recv, unsigned *len)
     struct entry *e = find(name);
     switch (label) {
     case NAMES_REGISTER: {
-        struct mica_cap_info info = { 0 };
-        if (!got || mica_cnode_identify(CNODE, *recv, &info) || info.type != MICA_OBJ_ENDPOINT)
-            return MICA_E_NO_CAP;
         if (e)
             return MICA_E_SLOT_FULL;
         for (unsigned i = 0; i < MAX_NAMES; i++) {
             if (entries[i].name[0])
                 continue;
+            uint64_t cap = keep(m, MICA_OBJ_ENDPOINT);
+            if (!cap)
+                return MICA_E_NO_CAP;
             memset(&entries[i], 0, sizeof(entries[i]));
             strcpy(entries[i].name, name);
             entries[i].owner = badge;
-            entries[i].cap = *recv;
-            *recv = 0;
+            entries[i].cap = cap;
             return MICA_E_OK;
         }
         return MICA_E_NO_MEMORY;
@@ -125,6 +137,7 @@ handle(struct mica_msg *m, uint64_t *recv, unsigned *len)
         if (!e)
             return MICA_E_NO_CAP;
         buf->caps[0] = e->cap;
+        *ncaps = 1;
         return MICA_E_OK;
     case NAMES_UNREGISTER:
         if (!e)
@@ -134,18 +147,13 @@ handle(struct mica_msg *m, uint64_t *recv, unsigned *len)
         remove_entry(e);
         return MICA_E_OK;
     case NAMES_WATCH: {
-        struct mica_cap_info info = { 0 };
-        if (!got || mica_cnode_identify(CNODE, *recv, &info) ||
-            info.type != MICA_OBJ_NOTIFICATION)
-            return MICA_E_NO_CAP;
         if (!e)
             return MICA_E_NO_CAP;
         for (unsigned w = 0; w < MAX_WATCHERS; w++) {
             if (e->watchers[w])
                 continue;
-            e->watchers[w] = *recv;
-            *recv = 0;
-            return MICA_E_OK;
+            return (e->watchers[w] = keep(m, MICA_OBJ_NOTIFICATION)) ? MICA_E_OK
+                                                                     : MICA_E_NO_CAP;
         }
         return MICA_E_NO_MEMORY;
     }
@@ -156,29 +164,8 @@ handle(struct mica_msg *m, uint64_t *recv, unsigned *len)
 int
 main(void)
 {
-    for (uint64_t s = MICA_TASK_SLOT_FIRST_FREE + SLOTS; s > MICA_TASK_SLOT_FIRST_FREE; s--)
+    for (uint64_t s = RECV + 1 + SLOTS; s > RECV + 1; s--)
         free_slots[nfree++] = s - 1;
-    struct mica_ipc_buffer *buf = mica_ipc_buffer();
-    struct mica_msg m = { 0 };
-    uint64_t recv = take_slot();
-    buf->recv_cnode = CNODE;
-    buf->recv_slot = recv;
-    long err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-    for (;;) {
-        unsigned len = 0;
-        long status = err ? err : handle(&m, &recv, &len);
-        if (recv && mica_msg_caps(m.info) && !err)
-            mica_cnode_delete(CNODE, recv);     /* a capability we did not keep */
-        if (!recv)
-            recv = take_slot();                 /* none left: the next one takes none */
-        buf->recv_slot = recv;
-        buf->recv_cnode = recv ? CNODE : 0;
-        if (err) {
-            err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-            continue;
-        }
-        bool give = status == MICA_E_OK && mica_msg_label(m.info) == NAMES_LOOKUP;
-        m.info = mica_msginfo_caps((uint64_t)status, give ? 1 : 0, len);
-        err = mica_reply_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-    }
+    mica_server_run(&(struct mica_server){
+        .ep = MICA_TASK_SLOT_SERVICE, .recv_slot = RECV, .request = handle });
 }

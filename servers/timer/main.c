@@ -8,8 +8,8 @@
  * earliest deadline, then signals the notifications whose deadlines have passed, so an
  * alarm is as precise as the kernel's 10 ms tick.
  */
-#include "mica.h"
 #include "proto.h"
+#include "server.h"
 
 #include <mica/task.h>
 
@@ -21,6 +21,7 @@
 #define MAIN_COUNT  0x0f0
 #define MAX_ALARMS  64
 #define FIRST_SLOT  (MICA_TASK_SLOT_FIRST_FREE + 8)
+#define RECV        (FIRST_SLOT + MAX_ALARMS)   /* a request's capability arrives here */
 
 static volatile uint64_t *hpet;
 static uint64_t period_fs;
@@ -63,8 +64,9 @@ map_hpet(void)
 }
 
 static void
-fire(void)
+fire(void *ctx)
 {
+    (void)ctx;
     uint64_t t = now();
     for (unsigned i = 0; i < MAX_ALARMS; i++) {
         if (!alarms[i].slot || alarms[i].deadline > t)
@@ -77,8 +79,9 @@ fire(void)
 
 /* How long to wait for requests: until the earliest deadline. */
 static uint64_t
-patience(void)
+patience(void *ctx)
 {
+    (void)ctx;
     uint64_t earliest = ~0UL, t = now();
     for (unsigned i = 0; i < MAX_ALARMS; i++)
         if (alarms[i].slot && alarms[i].deadline < earliest)
@@ -89,9 +92,9 @@ patience(void)
 }
 
 static long
-handle(struct mica_msg *m, uint64_t recv, unsigned *len)
+handle(void *ctx, struct mica_msg *m, unsigned *len, unsigned *ncaps)
 {
-    *len = 0;
+    (void)ctx, (void)ncaps;
     switch (mica_msg_label(m->info)) {
     case TIMER_NOW:
         m->mr[0] = now();
@@ -101,7 +104,7 @@ handle(struct mica_msg *m, uint64_t recv, unsigned *len)
         struct mica_cap_info info = { 0 };
         if (mica_msg_length(m->info) < 1)
             return MICA_E_INVALID_ARG;
-        if (!mica_msg_caps(m->info) || mica_cnode_identify(CNODE, recv, &info) ||
+        if (!mica_msg_caps(m->info) || mica_cnode_identify(CNODE, RECV, &info) ||
             info.type != MICA_OBJ_NOTIFICATION)
             return MICA_E_NO_CAP;
         for (unsigned i = 0; i < MAX_ALARMS; i++) {
@@ -109,7 +112,7 @@ handle(struct mica_msg *m, uint64_t recv, unsigned *len)
                 continue;
             alarms[i].slot = FIRST_SLOT + i;
             alarms[i].deadline = m->mr[0];
-            mica_cnode_move(CNODE, alarms[i].slot, CNODE, recv);
+            mica_cnode_move(CNODE, alarms[i].slot, CNODE, RECV);
             return MICA_E_OK;
         }
         return MICA_E_NO_MEMORY;
@@ -127,22 +130,7 @@ main(void)
         mica_printf("timer: no HPET: %s\n", mica_errname(err));
         return 1;
     }
-    struct mica_ipc_buffer *buf = mica_ipc_buffer();
-    uint64_t recv = FIRST_SLOT + MAX_ALARMS;
-    buf->recv_cnode = CNODE;
-    buf->recv_slot = recv;
-    struct mica_msg m = { 0 };
-    err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, patience());
-    for (;;) {
-        fire();
-        if (err) {
-            err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, patience());
-            continue;
-        }
-        unsigned len;
-        long status = handle(&m, recv, &len);
-        mica_cnode_delete(CNODE, recv);
-        m.info = mica_msginfo((uint64_t)status, len);
-        err = mica_reply_recv(MICA_TASK_SLOT_SERVICE, &m, patience());
-    }
+    mica_server_run(&(struct mica_server){ .ep = MICA_TASK_SLOT_SERVICE, .recv_slot = RECV,
+                                           .request = handle, .patience = patience,
+                                           .woken = fire });
 }
