@@ -50,6 +50,13 @@ struct elf_limits {
  */
 int elf_check(const void *image, size_t size, const struct elf_limits *lim, const char **why);
 
+/* Whether the image starts as an ELF file does (data modules do not). */
+static inline bool
+elf_is_elf(const void *image, size_t size)
+{
+    return size >= 4 && !__builtin_memcmp(image, "\177ELF", 4);
+}
+
 /* The i-th program header of an image that passed elf_check(). */
 static inline const struct elf64_phdr *
 elf_phdr(const void *image, unsigned i)

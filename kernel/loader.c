@@ -125,6 +125,10 @@ loader_start_boot_tasks(const struct bootinfo *bi)
         paddr_t root;
         vaddr_t entry;
         module_name(&bi->mod[i], name, sizeof(name));
+        if (i && !elf_is_elf(phys_to_virt(bi->mod[i].start), bi->mod[i].end - bi->mod[i].start)) {
+            kprintf("mica: boot module %u '%s': data, not a program\n", i, name);
+            continue;                   /* for the root task to read (a manifest) */
+        }
         int err = loader_load(&bi->mod[i], &root, &entry, &why);
         if (!err && (err = boot_task_create(i, name, root, entry, bi))) {
             arch_vspace_destroy(root);
