@@ -163,6 +163,16 @@ tcb_invoke(struct invocation *inv)
             return MICA_E_INVALID_ARG;
         t->flags = (uint32_t)inv->mr[0];
         return MICA_E_OK;
+    case MICA_TCB_SET_NAME: {
+        /* Up to 31 bytes from the words given; anything but printable ASCII becomes '?'. */
+        const char *from = (const char *)inv->mr;
+        size_t n = MIN(inv->len, 4u) * sizeof(uint64_t);
+        size_t i = 0;
+        for (; i < n && i < sizeof(t->name) - 1 && from[i]; i++)
+            t->name[i] = from[i] >= 0x20 && from[i] < 0x7f ? from[i] : '?';
+        t->name[i] = '\0';
+        return MICA_E_OK;
+    }
     case MICA_TCB_SET_TLS_BASE:
         if (inv->len < 1)
             return MICA_E_INVALID_ARG;

@@ -138,6 +138,15 @@ mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn)
 }
 
 long
+mica_tcb_set_name(mica_cptr_t tcb, const char *name)
+{
+    uint64_t mr[MICA_MSG_MAX_WORDS] = { 0 };
+    size_t n = strlen(name);
+    memcpy(mr, name, n < 31 ? n : 31);
+    return mica_invoke(tcb, MICA_TCB_SET_NAME, 4, mr, NULL);
+}
+
+long
 mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags)
 {
     return INVOKE(tcb, MICA_TCB_SET_FLAGS, flags);

@@ -187,6 +187,8 @@ long mica_tcb_set_tls_base(mica_cptr_t tcb, uint64_t base);
 long mica_tcb_set_ipc_buffer(mica_cptr_t tcb, uint64_t addr);
 long mica_tcb_bind_notification(mica_cptr_t tcb, mica_cptr_t ntfn);
 long mica_tcb_set_flags(mica_cptr_t tcb, uint64_t flags);
+/* Its name in the kernel's messages (faults, halts): up to 31 printable bytes. */
+long mica_tcb_set_name(mica_cptr_t tcb, const char *name);
 
 /* Frames, page tables and address spaces. */
 long mica_frame_map(mica_cptr_t frame, mica_cptr_t vspace, uint64_t vaddr, unsigned attrs);

@@ -142,7 +142,8 @@ mica_spawn(const struct mica_spawner *sp, struct mica_task *t, const void *image
         (err = load(sp, t, image)) ||
         (err = mica_tcb_configure(t->tcb, t->cnode, t->vspace, 0, t->fault_ep)) ||
         (err = mica_tcb_set_priority(t->tcb, t->prio)) ||
-        (err = mica_tcb_set_mcp(t->tcb, t->prio)))     /* its threads: up to its priority */
+        (err = mica_tcb_set_mcp(t->tcb, t->prio)) ||   /* its threads: up to its priority */
+        (t->name && (err = mica_tcb_set_name(t->tcb, t->name))))
         return err;
     uint64_t regs[MICA_REG_COUNT] = { 0 };
     regs[MICA_REG_RIP] = t->entry;

@@ -23,6 +23,7 @@ struct mica_task {
     unsigned cnode_bits;                /* its CNode has 2^cnode_bits slots */
     unsigned prio;
     mica_cptr_t fault_ep;               /* ours: the endpoint its faults go to (or 0) */
+    const char *name;                   /* its thread's name in kernel messages (or NULL) */
     /* Out. */
     uint64_t entry;
     uint64_t pages;                     /* pages of memory its image and stack took */

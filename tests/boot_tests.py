@@ -95,7 +95,8 @@ def boot_tests(build):
                          r"0  names +running +1024K +\d+ +0",
                          r"2  console +running", r"4  shell +running",
                          r"console +registered by init", r"timer +registered by init",
-                         r"bogus: unknown command", r"hello", r"shell: halting"]),
+                         r"bogus: unknown command", r"hello", r"shell: halting",
+                         r"thread 'shell' halted the machine, status 0"]),
         *[BootTest(f"bad_manifest_{case.replace('-', '_')}", reason="failure",
                    modules=["init.elf", f"manifests/{case}/manifest"] + SYSTEM[2:],
                    expect=[rf"init: manifest line {line}: {what}", r"init: the system cannot start"])

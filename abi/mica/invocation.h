@@ -28,6 +28,7 @@ enum mica_invocation {
     MICA_TCB_SET_IPC_BUFFER,    /* (address): a mapped, page-aligned page of its space */
     MICA_TCB_BIND_NOTIFICATION, /* (notification cptr, or 0 to unbind) */
     MICA_TCB_SET_FLAGS,         /* (MICA_TCB_FLAG_*) */
+    MICA_TCB_SET_NAME,          /* (name, 8 bytes a word, up to 4 words): in kernel messages */
 
     /* Frames and page tables: each capability maps its object once (copy it to map more) */
     MICA_FRAME_MAP = 64,        /* (vspace, vaddr, MICA_MAP_*) */

@@ -150,6 +150,7 @@ provide(struct task *t)
     t->t.vspace = slot();
     t->t.cnode_bits = TASK_CNODE_BITS;
     t->t.prio = m->prio;
+    t->t.name = m->name;
     /* Its faults go to the supervisor (the supervisor's own to us); with no supervisor,
      * the kernel reports them. */
     uint64_t index = (uint64_t)(t - tasks);
