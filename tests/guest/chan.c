@@ -37,15 +37,6 @@ struct client {
 };
 static struct client A, B, F, M, N;
 
-static long
-map_tables(mica_cptr_t vspace, uint64_t va)
-{
-    long err = MICA_E_OK;
-    for (int level = 0; level < 3 && !err; level++)
-        err = mica_page_table_map(test_make(MICA_OBJ_PAGE_TABLE, 0), vspace, va);
-    return err;
-}
-
 static bool
 start_server(unsigned i)
 {
@@ -57,7 +48,7 @@ start_server(unsigned i)
     if (!err)
         err = mica_cnode_copy(mod->cnode, SRV_NTFN, CNODE, srv[i].ntfn, MICA_RIGHT_READ);
     if (!err)
-        err = map_tables(mod->vspace, SRV_ARENA);
+        err = test_map_tables(mod->vspace, SRV_ARENA);
     if (!err)
         err = mica_tcb_resume(mod->tcb);
     return !err;
@@ -526,7 +517,7 @@ main(void)
         return 1;
     }
     test_root_setup();
-    bool ok = start_server(1) && start_server(2) && !map_tables(VSPACE, REGIONS);
+    bool ok = start_server(1) && start_server(2) && !test_map_tables(VSPACE, REGIONS);
     EXPECT("chan_servers_started", ok, "set-up failed");
     if (!ok)
         return 1;

@@ -101,31 +101,11 @@ send_items(unsigned task, const mica_cptr_t *frames, unsigned n, uint64_t attrs,
 }
 
 static uint64_t
-query(mica_cptr_t vspace, uint64_t va, unsigned *attrs)
-{
-    uint64_t pa = 0;
-    unsigned a = 0;
-    mica_vspace_query(vspace, va, &pa, &a);
-    if (attrs)
-        *attrs = a;
-    return pa;
-}
-
-static uint64_t
 frame_paddr(mica_cptr_t frame)
 {
     uint64_t pa = 0;
     mica_frame_address(frame, &pa);
     return pa;
-}
-
-static long
-map_tables(mica_cptr_t vspace, uint64_t va)
-{
-    long err = MICA_E_OK;
-    for (int level = 0; level < 3 && !err; level++)
-        err = mica_page_table_map(test_make(MICA_OBJ_PAGE_TABLE, 0), vspace, va);
-    return err;
 }
 
 /* A frame of ours mapped at va, its first word value. */
@@ -151,7 +131,7 @@ static bool
 setup(void)
 {
     fault_ep = test_make(MICA_OBJ_ENDPOINT, 0);
-    long err = map_tables(VSPACE, BASE);
+    long err = test_map_tables(VSPACE, BASE);
     for (unsigned t = 1; t <= 2 && !err; t++) {
         const struct mica_boot_module *mod = &bi->module[t];
         mica_cptr_t badged_fault = test_mint(fault_ep, MICA_RIGHT_WRITE, t);
@@ -160,7 +140,7 @@ setup(void)
         if (!err)   /* our fault endpoint; the mapper names its IPC buffer when it starts */
             err = mica_tcb_configure(mod->tcb, mod->cnode, mod->vspace, 0, badged_fault);
         if (!err)
-            err = map_tables(mod->vspace, W);
+            err = test_map_tables(mod->vspace, W);
 
     }
     if (!err)   /* B may send to C, with map items */
@@ -185,7 +165,7 @@ windows(void)
     uint64_t rights = 0;
 
     long err = send_items(1, &f, 1, 0, false, &taken, &rights);
-    EXPECT("no_window_no_items", !err && taken == 0 && !query(vs_b, W, NULL),
+    EXPECT("no_window_no_items", !err && taken == 0 && !test_mapped(vs_b, W, NULL),
            "err %s, taken %u", mica_errname(err), taken);
 
     call(1, M_WINDOW, W + 8, 4096, MAPPER_RECV, NULL);
@@ -212,7 +192,7 @@ windows(void)
     err = send_items(1, &f, 1, 0, false, &taken, &rights);
     unsigned attrs = 9;
     EXPECT("item_mapped_into_the_window",
-           !err && taken == 1 && query(vs_b, W, &attrs) == frame_paddr(f) && attrs == 0,
+           !err && taken == 1 && test_mapped(vs_b, W, &attrs) == frame_paddr(f) && attrs == 0,
            "err %s, taken %u, attrs %u", mica_errname(err), taken, attrs);
     EXPECT("received_copy_has_only_the_rights_given",
            rights == (MICA_RIGHT_READ | MICA_RIGHT_GRANT), "rights %#lx", (unsigned long)rights);
@@ -233,8 +213,8 @@ windows(void)
     call(1, M_WINDOW, W + 0x1000, 0x2000, MAPPER_RECV + 1, NULL);
     err = send_items(1, three, 3, MICA_MAP_WRITE, false, &taken, &rights);
     EXPECT("items_only_within_the_window",
-           !err && taken == 2 && query(vs_b, W + 0x2000, NULL) == frame_paddr(three[1]) &&
-           !query(vs_b, W + 0x3000, NULL),
+           !err && taken == 2 && test_mapped(vs_b, W + 0x2000, NULL) == frame_paddr(three[1]) &&
+           !test_mapped(vs_b, W + 0x3000, NULL),
            "err %s, taken %u", mica_errname(err), taken);
     call(1, M_WRITE, W + 0x1000, 0x1111, 0, NULL);
     EXPECT("writable_item_shares_writes", *(volatile uint64_t *)(BASE + 0x1000) == 0x1111,
@@ -245,12 +225,12 @@ windows(void)
     call(1, M_WINDOW, W + 0x4000, 0x1000, MAPPER_RECV, NULL);    /* RECV holds f's copy */
     err = send_items(1, &g, 1, MICA_MAP_WRITE, true, &taken, &rights);
     EXPECT("grant_not_taken_keeps_the_page",
-           !err && taken == 0 && !slot_empty(CNODE, g) && query(VSPACE, BASE + 0x4000, NULL),
+           !err && taken == 0 && !slot_empty(CNODE, g) && test_mapped(VSPACE, BASE + 0x4000, NULL),
            "err %s, taken %u", mica_errname(err), taken);
     call(1, M_WINDOW, W + 0x4000, 0x1000, MAPPER_RECV + 3, NULL);
     err = send_items(1, &g, 1, MICA_MAP_WRITE, true, &taken, &rights);
     EXPECT("grant_moves_the_page",
-           !err && taken == 1 && slot_empty(CNODE, g) && !query(VSPACE, BASE + 0x4000, NULL) &&
+           !err && taken == 1 && slot_empty(CNODE, g) && !test_mapped(VSPACE, BASE + 0x4000, NULL) &&
            call(1, M_READ, W + 0x4000, 0, 0, NULL) == 0x6666,
            "err %s, taken %u", mica_errname(err), taken);
 }
@@ -271,20 +251,20 @@ chain(void)
     uint64_t fwd_err = call(1, M_FORWARD, MAPPER_RECV, MICA_MAP_WRITE, 0, &err);
     uint64_t pa = frame_paddr(root);
     EXPECT("page_travels_a_to_b_to_c",
-           taken == 1 && !err && !fwd_err && query(vs_b, W + 0x5000, NULL) == pa &&
-           query(vs_c, W + 0x7000, NULL) == pa && call(2, M_READ, W + 0x7000, 0, 0, NULL) == 0xc4a1,
+           taken == 1 && !err && !fwd_err && test_mapped(vs_b, W + 0x5000, NULL) == pa &&
+           test_mapped(vs_c, W + 0x7000, NULL) == pa && call(2, M_READ, W + 0x7000, 0, 0, NULL) == 0xc4a1,
            "taken %u, forward %s", taken, mica_errname((long)fwd_err));
     call(2, M_WRITE, W + 0x7000, 0xc0, 0, NULL);
     EXPECT("c_writes_reach_a", *(volatile uint64_t *)(BASE + 0x5000) == 0xc0, "they did not");
 
     EXPECT_ERR("revoke_at_the_root", mica_cnode_revoke(CNODE, root), MICA_E_OK);
     EXPECT("revoke_unmaps_down_the_chain",
-           !query(vs_b, W + 0x5000, NULL) && !query(vs_c, W + 0x7000, NULL) &&
+           !test_mapped(vs_b, W + 0x5000, NULL) && !test_mapped(vs_c, W + 0x7000, NULL) &&
            slot_empty(bi->module[1].cnode, MAPPER_RECV) &&
            slot_empty(bi->module[2].cnode, MAPPER_RECV),
-           "B %#lx, C %#lx", (unsigned long)query(vs_b, W + 0x5000, NULL),
-           (unsigned long)query(vs_c, W + 0x7000, NULL));
-    EXPECT("root_keeps_its_own_mapping", query(VSPACE, BASE + 0x5000, NULL) == pa, "gone");
+           "B %#lx, C %#lx", (unsigned long)test_mapped(vs_b, W + 0x5000, NULL),
+           (unsigned long)test_mapped(vs_c, W + 0x7000, NULL));
+    EXPECT("root_keeps_its_own_mapping", test_mapped(VSPACE, BASE + 0x5000, NULL) == pa, "gone");
 
     /* Now C's window page is empty: touching it is a page fault, resolved by the pager's
      * reply, which maps a page holding the address. */

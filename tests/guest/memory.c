@@ -14,17 +14,6 @@
 #define BASE        0x600000000000UL        /* a PML4 slot the root task does not use */
 
 
-static uint64_t
-mapped(mica_cptr_t vspace, uint64_t va, unsigned *attrs)
-{
-    uint64_t pa = 0;
-    unsigned a = 0;
-    mica_vspace_query(vspace, va, &pa, &a);
-    if (attrs)
-        *attrs = a;
-    return pa;
-}
-
 /* A thread that touches one address and reports the fault it gets, if any. */
 static volatile uint64_t touch_addr;
 static volatile int touch_write, touch_exec;
@@ -189,13 +178,13 @@ device_memory(void)
     uint64_t caps = *(volatile uint64_t *)HPET_VA, period = caps >> 32;
     uint64_t pa = 0;
     EXPECT("device_registers_read", period && period <= 100000000 &&
-           mapped(VSPACE, HPET_VA, NULL) == HPET && !mica_frame_address(frame, &pa) && pa == HPET,
+           test_mapped(VSPACE, HPET_VA, NULL) == HPET && !mica_frame_address(frame, &pa) && pa == HPET,
            "capabilities %#lx", (unsigned long)caps);
     EXPECT_ERR("device_page_is_no_ipc_buffer",
                mica_tcb_set_ipc_buffer(test_make(MICA_OBJ_TCB, 0), HPET_VA), MICA_E_INVALID_ARG);
     EXPECT_ERR("revoking_the_block", mica_cnode_revoke(CNODE, block), MICA_E_OK);
     EXPECT("revoke_takes_its_frames_and_mappings",
-           !mapped(VSPACE, HPET_VA, NULL) && !mica_cnode_identify(CNODE, frame, &info) &&
+           !test_mapped(VSPACE, HPET_VA, NULL) && !mica_cnode_identify(CNODE, frame, &info) &&
            info.type == MICA_OBJ_NULL, "still mapped or held");
 }
 
@@ -228,9 +217,9 @@ main(void)
     uint64_t pa = 0;
     unsigned attrs;
     mica_frame_address(f, &pa);
-    EXPECT("query_finds_the_frame", mapped(VSPACE, BASE + 8, &attrs) == pa + 8 && pa &&
+    EXPECT("query_finds_the_frame", test_mapped(VSPACE, BASE + 8, &attrs) == pa + 8 && pa &&
            attrs == MICA_MAP_WRITE, "query %#lx, frame %#lx, attrs %u",
-           (unsigned long)mapped(VSPACE, BASE + 8, NULL), (unsigned long)pa, attrs);
+           (unsigned long)test_mapped(VSPACE, BASE + 8, NULL), (unsigned long)pa, attrs);
     EXPECT_ERR("second_map_of_one_cap_refused", mica_frame_map(f, VSPACE, BASE + 4096, 0),
                MICA_E_BAD_STATE);
 
@@ -280,16 +269,16 @@ main(void)
     /* Unmapping: by method, by deleting the capability, by revoking its parent. */
     EXPECT_ERR("unmap", mica_frame_unmap(f), MICA_E_OK);
     EXPECT("unmap_removes_only_its_mapping",
-           !mapped(VSPACE, BASE, NULL) && mapped(VSPACE, BASE + 4096, NULL) == pa,
-           "query %#lx / %#lx", (unsigned long)mapped(VSPACE, BASE, NULL),
-           (unsigned long)mapped(VSPACE, BASE + 4096, NULL));
+           !test_mapped(VSPACE, BASE, NULL) && test_mapped(VSPACE, BASE + 4096, NULL) == pa,
+           "query %#lx / %#lx", (unsigned long)test_mapped(VSPACE, BASE, NULL),
+           (unsigned long)test_mapped(VSPACE, BASE + 4096, NULL));
     mica_cnode_delete(CNODE, f2);
-    EXPECT("delete_unmaps", !mapped(VSPACE, BASE + 4096, NULL), "still mapped");
+    EXPECT("delete_unmaps", !test_mapped(VSPACE, BASE + 4096, NULL), "still mapped");
     mica_cptr_t f3 = test_copy(fx, MICA_RIGHTS_ALL);
     mica_frame_map(f3, VSPACE, BASE + 4 * 4096, MICA_MAP_WRITE);
     mica_cnode_revoke(CNODE, f);
-    EXPECT("revoke_unmaps_every_copy", !mapped(VSPACE, BASE + 8192, NULL) &&
-           !mapped(VSPACE, BASE + 4 * 4096, NULL), "a copy is still mapped");
+    EXPECT("revoke_unmaps_every_copy", !test_mapped(VSPACE, BASE + 8192, NULL) &&
+           !test_mapped(VSPACE, BASE + 4 * 4096, NULL), "a copy is still mapped");
     EXPECT_ERR("remap_after_unmap", mica_frame_map(f, VSPACE, BASE, 0), MICA_E_OK);
 
     EXPECT_ERR("busy_page_table_unmap_refused", mica_page_table_unmap(pt), MICA_E_BAD_STATE);
@@ -309,7 +298,7 @@ main(void)
         mica_page_table_map(c, VSPACE, cut);
         mica_frame_map(fr, VSPACE, cut, MICA_MAP_WRITE);
         mica_cnode_delete(CNODE, b);
-        EXPECT("cut_off_mapping_is_gone", !mapped(VSPACE, cut, NULL), "still mapped");
+        EXPECT("cut_off_mapping_is_gone", !test_mapped(VSPACE, cut, NULL), "still mapped");
         EXPECT_ERR("cut_off_table_unmaps", mica_page_table_unmap(c), MICA_E_OK);
         mica_cptr_t b2 = test_make(MICA_OBJ_PAGE_TABLE, 0);
         mica_frame_unmap(fr);
@@ -330,7 +319,7 @@ main(void)
     uint64_t big_pa = 0;
     mica_frame_address(big, &big_pa);
     EXPECT("large_frame_maps_and_works", !err && big_pa &&
-           mapped(VSPACE, big_va + (1UL << 20), NULL) == big_pa + (1UL << 20),
+           test_mapped(VSPACE, big_va + (1UL << 20), NULL) == big_pa + (1UL << 20),
            "err %s", mica_errname(err));
 
     /* Another address space: tables and frames in it; then it goes, and the capabilities
@@ -347,10 +336,10 @@ main(void)
         err = mica_frame_map(g, vs, 0x400000, MICA_MAP_WRITE);
     uint64_t g_pa = 0;
     mica_frame_address(g, &g_pa);
-    EXPECT("map_into_another_address_space", !err && mapped(vs, 0x400000, NULL) == g_pa,
+    EXPECT("map_into_another_address_space", !err && test_mapped(vs, 0x400000, NULL) == g_pa,
            "err %s", mica_errname(err));
-    EXPECT("it_is_not_ours", !mapped(VSPACE, 0x400000, NULL) ||
-           mapped(VSPACE, 0x400000, NULL) != g_pa, "our text page is the frame");
+    EXPECT("it_is_not_ours", !test_mapped(VSPACE, 0x400000, NULL) ||
+           test_mapped(VSPACE, 0x400000, NULL) != g_pa, "our text page is the frame");
     mica_cnode_delete(CNODE, vs);
     mica_cnode_delete(CNODE, g);
     mica_cnode_delete(CNODE, t3);

@@ -14,15 +14,6 @@
 
 static struct mica_spawner sp;
 
-static long
-map_tables(uint64_t va)
-{
-    long err = MICA_E_OK;
-    for (int level = 0; level < 3 && !err; level++)
-        err = mica_page_table_map(test_make(MICA_OBJ_PAGE_TABLE, 0), MICA_SLOT_VSPACE, va);
-    return err;
-}
-
 /* A task of the image from a fresh untyped block of 2^bits bytes. */
 static long
 spawn(struct mica_task *t, const void *image, size_t size, unsigned bits, unsigned cnode_bits,
@@ -59,7 +50,7 @@ main(void)
     sp.temp_slot = test_slot();
     test_slot();
     sp.scratch = SCRATCH;
-    EXPECT_ERR("scratch_page_tables", map_tables(SCRATCH), MICA_E_OK);
+    EXPECT_ERR("scratch_page_tables", test_map_tables(MICA_SLOT_VSPACE, SCRATCH), MICA_E_OK);
 
     struct mica_task t;
     const char *why = NULL;

@@ -77,4 +77,26 @@ test_mint(mica_cptr_t src, unsigned rights, uint64_t badge)
     return s;
 }
 
+/* The three page tables a fresh 512 GiB region of vspace needs at va, from test memory. */
+static inline long
+test_map_tables(mica_cptr_t vspace, uint64_t va)
+{
+    long err = MICA_E_OK;
+    for (int level = 0; level < 3 && !err; level++)
+        err = mica_page_table_map(test_make(MICA_OBJ_PAGE_TABLE, 0), vspace, va);
+    return err;
+}
+
+/* The physical address va maps to in vspace (0: nothing), its attributes in *attrs. */
+static inline uint64_t
+test_mapped(mica_cptr_t vspace, uint64_t va, unsigned *attrs)
+{
+    uint64_t pa = 0;
+    unsigned a = 0;
+    mica_vspace_query(vspace, va, &pa, &a);
+    if (attrs)
+        *attrs = a;
+    return pa;
+}
+
 #endif
