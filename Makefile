@@ -93,7 +93,7 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory fuzz fuzz_workload
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -138,7 +138,7 @@ $(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,debugexit,$(USER)/root.elf)
 
 # ---- commands ------------------------------------------------------------------------
-.PHONY: all deps iso run run-iso debug check host-tests bench clean
+.PHONY: all deps iso run run-iso debug check host-tests host-fuzz fuzz bench clean
 all: $(KERNEL) $(USER_PROGS) $(BAD_ELF_STAMP)
 
 deps:

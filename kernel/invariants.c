@@ -36,8 +36,6 @@
 #include <mica/bootinfo.h>
 
 #define MAX_CNODES      4096
-#define MAX_CAPS        16384
-#define MAX_MAPPINGS    4096
 #define MAX_SPACES      1024
 #define MAX_QUEUE       100000      /* longer queues are taken for cycles */
 #define ASID_MASK       (PAGE_SIZE - 1)     /* vspace.c: a mapping record is vaddr | ASID */
@@ -47,20 +45,59 @@ bool invariants_enabled;
 static uint64_t epoch;
 static struct cte *cnodes[MAX_CNODES];      /* found, in the order they are scanned */
 static unsigned ncnodes;
-static const struct cte *caps[MAX_CAPS];    /* every non-empty slot found */
-static unsigned ncaps;
-static struct mapping {
-    paddr_t obj;
-    uint64_t where;                         /* cap.extra: vaddr | ASID */
-    uint8_t type, used;
-} maps[MAX_MAPPINGS];
-static unsigned nmaps;
 static struct space {
     paddr_t root;
     unsigned asid;
 } spaces[MAX_SPACES];
 static unsigned nspaces;
 static bool incomplete;                     /* a table overflowed: skip whole-set checks */
+
+/*
+ * Facts gathered while walking, in an open-addressing hash table whose entries count only
+ * if they carry this check's epoch (so it is never cleared): the root capability of each
+ * object, and the mapping each frame and page-table capability records.
+ */
+#define HASH_BITS       14
+#define HASH_SIZE       (1u << HASH_BITS)
+#define KEY_ROOT        (3UL << 62)         /* | type << 56 | size_bits << 48 | object */
+#define KEY_FRAME       (1UL << 62)         /* | vaddr | ASID: the frame it maps there */
+#define KEY_TABLE       (2UL << 62)         /* | ASID << 48 | table: the vaddr it serves */
+static struct fact {
+    uint64_t key, epoch, value;
+    bool used;
+} facts[HASH_SIZE];
+static unsigned nfacts;
+
+static unsigned
+fact_hash(uint64_t key)
+{
+    return (unsigned)((key * 0x9e3779b97f4a7c15u) >> (64 - HASH_BITS));
+}
+
+static struct fact *
+fact_add(uint64_t key, uint64_t value)
+{
+    if (nfacts >= HASH_SIZE / 2) {          /* keep probes short */
+        incomplete = true;
+        return NULL;
+    }
+    unsigned i = fact_hash(key);
+    while (facts[i].epoch == epoch)
+        i = (i + 1) % HASH_SIZE;
+    nfacts++;
+    facts[i] = (struct fact){ key, epoch, value, false };
+    return &facts[i];
+}
+
+/* The next fact with key after *i (start with *i = fact_hash(key)), or NULL. */
+static struct fact *
+fact_next(uint64_t key, unsigned *i)
+{
+    for (; facts[*i].epoch == epoch; *i = (*i + 1) % HASH_SIZE)
+        if (facts[*i].key == key)
+            return &facts[(*i)++ % HASH_SIZE];
+    return NULL;
+}
 
 static noreturn void
 violated(const char *what, const void *where)
@@ -75,6 +112,12 @@ violated(const char *what, const void *where)
     } while (0)
 
 /* ---- reaching objects -------------------------------------------------------------- */
+
+static bool
+same_object(const struct cap *a, const struct cap *b)
+{
+    return a->type == b->type && a->obj == b->obj && a->size_bits == b->size_bits;
+}
 
 static void visit_slot(const struct cte *slot);
 
@@ -240,10 +283,15 @@ visit_slot(const struct cte *slot)
         return;
     CHECK(cap->type < MICA_OBJ_TYPE_COUNT && !(cap->rights & ~MICA_RIGHTS_ALL),
           "capability of an unknown type or with unknown rights", slot);
-    if (ncaps == MAX_CAPS)
-        incomplete = true;
-    else
-        caps[ncaps++] = slot;
+    /* The capabilities to one object form one subtree: one of them has no parent naming
+     * the same object. (Two roots: deleting one would destroy what the other names.) */
+    if (!slot->parent || !same_object(&slot->parent->cap, cap)) {
+        uint64_t key = KEY_ROOT | (uint64_t)cap->type << 56 | (uint64_t)cap->size_bits << 48 |
+                       cap->obj;
+        unsigned i = fact_hash(key);
+        CHECK(!fact_next(key, &i), "two capability trees for one object", slot);
+        fact_add(key, 0);
+    }
     switch (cap->type) {
     case MICA_OBJ_UNTYPED:
         check_untyped(slot);
@@ -269,14 +317,13 @@ visit_slot(const struct cte *slot)
         break;
     case MICA_OBJ_PAGE_TABLE:
         CHECK(!slot->first_child, "page table with more than one capability", slot);
-        /* fall through */
+        if (cap->extra)
+            fact_add(KEY_TABLE | (cap->extra & ASID_MASK) << 48 | cap->obj,
+                     cap->extra & ~(uint64_t)ASID_MASK);
+        break;
     case MICA_OBJ_FRAME:
-        if (!cap->extra)
-            break;
-        if (nmaps == MAX_MAPPINGS)
-            incomplete = true;
-        else
-            maps[nmaps++] = (struct mapping){ cap->obj, cap->extra, cap->type, 0 };
+        if (cap->extra)
+            fact_add(KEY_FRAME | cap->extra, cap->obj);
         break;
     default:
         break;
@@ -318,62 +365,6 @@ check_scheduler(struct percpu *cpu)
 
 /* ---- whole-set checks ------------------------------------------------------------------ */
 
-static bool
-cap_before(const struct cte *a, const struct cte *b)
-{
-    if (a->cap.type != b->cap.type)
-        return a->cap.type < b->cap.type;
-    if (a->cap.obj != b->cap.obj)
-        return a->cap.obj < b->cap.obj;
-    return a->cap.size_bits < b->cap.size_bits;
-}
-
-static bool
-same_object(const struct cap *a, const struct cap *b)
-{
-    return a->type == b->type && a->obj == b->obj && a->size_bits == b->size_bits;
-}
-
-/* Shell sorts: a few hundred entries, no allocation, no recursion. */
-static void
-sort_caps(void)
-{
-    for (unsigned gap = ncaps / 2; gap; gap /= 2)
-        for (unsigned i = gap; i < ncaps; i++)
-            for (unsigned j = i; j >= gap && cap_before(caps[j], caps[j - gap]); j -= gap) {
-                const struct cte *x = caps[j];
-                caps[j] = caps[j - gap];
-                caps[j - gap] = x;
-            }
-}
-
-static void
-sort_mappings(void)
-{
-    for (unsigned gap = nmaps / 2; gap; gap /= 2)
-        for (unsigned i = gap; i < nmaps; i++)
-            for (unsigned j = i; j >= gap && maps[j].obj < maps[j - gap].obj; j -= gap) {
-                struct mapping x = maps[j];
-                maps[j] = maps[j - gap];
-                maps[j - gap] = x;
-            }
-}
-
-/* All capabilities to one object form one subtree: exactly one of them has no parent
- * naming the same object. (Unreachable capabilities may hide the root: only two count.) */
-static void
-check_one_tree_per_object(void)
-{
-    sort_caps();
-    for (unsigned i = 0, roots = 0; i < ncaps; i++) {
-        if (i && !same_object(&caps[i]->cap, &caps[i - 1]->cap))
-            roots = 0;
-        const struct cte *p = caps[i]->parent;
-        if (!p || !same_object(&p->cap, &caps[i]->cap))
-            CHECK(++roots == 1, "two capability trees for one object", caps[i]);
-    }
-}
-
 struct walk {
     const struct space *space;
 };
@@ -386,34 +377,28 @@ check_entry(void *ctx, unsigned span_bits, vaddr_t va, paddr_t pa, bool leaf)
     const struct space *s = ((struct walk *)ctx)->space;
     if (!root_untyped_memory(pa))
         return;                                 /* the kernel's: boot tasks' pages, tables */
-    unsigned lo = 0, hi = nmaps;
-    while (lo < hi) {                           /* the first record of pa */
-        unsigned mid = (lo + hi) / 2;
-        if (maps[mid].obj < pa)
-            lo = mid + 1;
-        else
-            hi = mid;
+    struct fact *f;
+    if (leaf) {
+        uint64_t key = KEY_FRAME | va | s->asid;
+        for (unsigned i = fact_hash(key); (f = fact_next(key, &i));)
+            if (f->value == pa)
+                return;
+        violated("page mapped without the frame capability that maps it", (void *)va);
     }
-    for (unsigned i = lo; i < nmaps && maps[i].obj == pa; i++) {
-        struct mapping *m = &maps[i];
-        uint64_t mva = m->where & ~(uint64_t)ASID_MASK;
-        if ((m->where & ASID_MASK) != s->asid)
-            continue;
-        if (leaf && m->type == MICA_OBJ_FRAME && mva == va)
-            return;
-        if (!leaf && m->type == MICA_OBJ_PAGE_TABLE && mva >> span_bits == va >> span_bits) {
-            CHECK(!m->used++, "page table mapped in two places", phys_to_virt(pa));
+    uint64_t key = KEY_TABLE | (uint64_t)s->asid << 48 | pa;
+    for (unsigned i = fact_hash(key); (f = fact_next(key, &i));) {
+        if (f->value >> span_bits == va >> span_bits) {
+            CHECK(!f->used, "page table mapped in two places", phys_to_virt(pa));
+            f->used = true;
             return;
         }
     }
-    violated(leaf ? "page mapped without the frame capability that maps it"
-                  : "page table in use without its capability", (void *)va);
+    violated("page table in use without its capability", (void *)va);
 }
 
 static void
 check_address_spaces(void)
 {
-    sort_mappings();
     for (unsigned i = 0; i < nspaces; i++) {
         struct space *s = &spaces[i];
         bool seen = false;
@@ -433,7 +418,7 @@ invariants_check(void)
 {
     struct percpu *cpu = this_cpu();
     epoch++;
-    ncnodes = ncaps = nmaps = nspaces = 0;
+    ncnodes = nspaces = nfacts = 0;
     incomplete = false;
 
     check_scheduler(cpu);
@@ -443,14 +428,16 @@ invariants_check(void)
                                    .size_bits = root[0].cap.size_bits });
     for (unsigned i = 0; i < ncnodes; i++) {        /* visiting may append more */
         uint64_t n = 1UL << cnodes[i][0].cap.size_bits;
-        for (uint64_t s = 1; s < n; s++)
-            visit_slot(&cnodes[i][s]);
+        for (uint64_t s = 1; s < n; s++) {
+            const struct cte *slot = &cnodes[i][s];
+            if (slot->cap.type || slot->parent || slot->first_child || slot->next || slot->prev)
+                visit_slot(slot);               /* (an empty one with links fails there) */
+        }
     }
-    check_one_tree_per_object();
     if (!incomplete)
         check_address_spaces();
     else if (epoch % 1024 == 1)
-        kprintf("mica: invariants: too many objects, the page-table checks are skipped\n");
+        kprintf("mica: invariants: too many objects, some checks are skipped\n");
 }
 
 void

@@ -71,6 +71,17 @@ def boot_tests(build):
                          r"halted the machine, status 0"]),
         BootTest("caps_with_invariant_checks", modules=["caps.elf"], cmdline=["checkinvariants"],
                  expect=[r"TEST PASS lower_priority_waits"]),
+        # A short run of the system-call fuzzer (make fuzz runs 1,000,000 calls, and more
+        # with the invariants checked): fixed seeds, so a failure here replays exactly.
+        BootTest("fuzz_short", modules=["fuzz.elf", "fuzz_workload.elf"],
+                 cmdline=["fuzzseed=1", "fuzzcalls=30000"], timeout=90,
+                 expect=[r"boot module 1 'fuzz_workload' loaded, suspended",
+                         r"fuzz: done calls=300\d\d .*workload_errors=0 seed=1",
+                         r"halted the machine, status 0"]),
+        BootTest("fuzz_short_with_invariant_checks", modules=["fuzz.elf", "fuzz_workload.elf"],
+                 cmdline=["fuzzseed=2", "fuzzcalls=5000", "checkinvariants"], timeout=120,
+                 expect=[r"fuzz: done calls=50\d\d .*workload_errors=0 seed=2",
+                         r"halted the machine, status 0"]),
         BootTest("memory", modules=["memory.elf"],
                  expect=[r"TEST PASS capabilities_outlive_their_address_space"]),
         BootTest("capabilities_and_scheduling", modules=["caps.elf"],
