@@ -183,8 +183,33 @@ $(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | $(DEPS_OK)
 
 host-tests: $(HOST_TESTS:%=$(HOST_BIN)/test_%)
 
-check: all host-tests $(ISO_TEST)
+# libFuzzer targets of the same pure code, with clang (tests/host/fuzz/, docs/reliability.md).
+FUZZCC      := clang
+FUZZ_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -Itests/host/include -Ikernel -Iabi -MMD -MP
+FUZZ_TARGETS := elf bootinfo cspace msg
+$(HOST_BIN)/fuzz_elf: kernel/elf.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_bootinfo: kernel/multiboot.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_cspace: kernel/cspace.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_msg: tests/host/stubs.c
+$(HOST_BIN)/fuzz_%: tests/host/fuzz/fuzz_%.c | $(DEPS_OK)
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+host-fuzz: $(FUZZ_TARGETS:%=$(HOST_BIN)/fuzz_%)
+
+check: all host-tests host-fuzz $(ISO_TEST)
 	$(PYTHON) tests/check.py --build $(BUILD)
+
+# ---- fuzzing: the long runs (docs/reliability.md); make check runs short ones ------------
+FUZZ_CALLS  ?= 1000000
+FUZZ_SECONDS ?= 60
+fuzz: all host-fuzz
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --calls $(FUZZ_CALLS) $(if $(SEED),--seed $(SEED))
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --calls 100000 --check-invariants \
+	    $(if $(SEED),--seed $(SEED))
+	$(PYTHON) tools/hostfuzz.py --build $(BUILD) --seconds $(FUZZ_SECONDS)
 
 # ---- benchmarks: figures, not tests (docs/benchmarks.md) -------------------------------
 bench: all
