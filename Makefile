@@ -93,7 +93,8 @@ endef
 $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
-GUEST_TESTS := basics survivor spin caps ipc ipc_server memory fuzz fuzz_workload
+GUEST_TESTS := basics survivor spin caps ipc ipc_server memory fuzz fuzz_workload \
+               isolation isolation_peer
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
