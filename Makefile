@@ -127,7 +127,8 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 	$(call link-user,$@,$(MEM_SERVER))
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
-               crasher memsrv memclient chan chan_server protocols
+               crasher memsrv memclient chan chan_server protocols fuzz fuzz_workload \
+               isolation isolation_peer
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -176,7 +177,7 @@ $(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 	$(call make-iso,$@,debugexit,$(USER)/root.elf)
 
 # ---- commands ------------------------------------------------------------------------
-.PHONY: all deps iso run run-iso debug check host-tests bench clean
+.PHONY: all deps iso run run-iso debug check host-tests host-fuzz fuzz bench clean
 all: $(KERNEL) $(USER_PROGS) $(BAD_ELF_STAMP)
 
 deps:
@@ -222,8 +223,34 @@ $(HOST_BIN)/test_%: tests/host/test_%.c tests/host/stubs.c | $(DEPS_OK)
 
 host-tests: $(HOST_TESTS:%=$(HOST_BIN)/test_%)
 
-check: all host-tests $(ISO_TEST)
+# libFuzzer targets of the same pure code, with clang (tests/host/fuzz/, docs/reliability.md).
+FUZZCC      := clang
+FUZZ_CFLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -Itests/host/include -Ikernel -Iabi -MMD -MP
+FUZZ_TARGETS := elf bootinfo cspace msg
+$(HOST_BIN)/fuzz_elf: kernel/elf.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_bootinfo: kernel/multiboot.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_cspace: kernel/cspace.c tests/host/stubs.c
+$(HOST_BIN)/fuzz_msg: tests/host/stubs.c
+$(HOST_BIN)/fuzz_%: tests/host/fuzz/fuzz_%.c | $(DEPS_OK)
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+host-fuzz: $(FUZZ_TARGETS:%=$(HOST_BIN)/fuzz_%)
+
+check: all host-tests host-fuzz $(ISO_TEST)
 	$(PYTHON) tests/check.py --build $(BUILD)
+
+# ---- fuzzing: the long runs (docs/reliability.md); make check runs short ones ------------
+FUZZ_CALLS  ?= 1000000
+FUZZ_SECONDS ?= 60
+fuzz: all host-fuzz
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --calls $(FUZZ_CALLS) $(if $(SEED),--seed $(SEED))
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --calls 100000 --check-invariants \
+	    $(if $(SEED),--seed $(SEED))
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --chaos
+	$(PYTHON) tools/hostfuzz.py --build $(BUILD) --seconds $(FUZZ_SECONDS)
 
 # ---- benchmarks: figures, not tests (docs/benchmarks.md) -------------------------------
 bench: all

@@ -70,6 +70,14 @@ void arch_tlb_tags(bool on);
 void arch_asid_new(unsigned asid);
 paddr_t arch_vspace_query(paddr_t root, vaddr_t va, unsigned *attrs);
 
+/* For the invariant checks: call fn for every present entry of the user half of the address
+ * space root, parents before the tables they point to: span_bits is log2 of the bytes the
+ * entry covers, va the first of them, pa the page or table it names, leaf whether it maps
+ * a page. And whether two roots share the same kernel half, as every address space must. */
+typedef void (*arch_walk_fn)(void *ctx, unsigned span_bits, vaddr_t va, paddr_t pa, bool leaf);
+void arch_vspace_walk(paddr_t root, arch_walk_fn fn, void *ctx);
+bool arch_vspace_same_kernel(paddr_t a, paddr_t b);
+
 /* Threads: registers for a first entry to user mode at entry, with stack sp and argument arg. */
 void arch_thread_init(struct tcb *t, vaddr_t entry, vaddr_t sp, uint64_t arg);
 /* Forget what this CPU has loaded of t (its thread pointer): t's TLS base changed, or t is

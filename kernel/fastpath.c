@@ -8,6 +8,7 @@
  * allocation; the kernel switches straight to the partner.
  */
 #include "fastpath.h"
+#include "invariants.h"
 #include "ipc.h"
 #include "percpu.h"
 
@@ -59,6 +60,7 @@ switch_to(struct tcb *t)
     fastpath_count++;
     t->state = THREAD_RUNNABLE;
     this_cpu()->current = t;
+    invariants_exit_check();
     arch_switch_to_user(t);
 }
 

@@ -4,6 +4,7 @@
 #include "bootinfo.h"
 #include "device.h"
 #include "fastpath.h"
+#include "invariants.h"
 #include "loader.h"
 #include "percpu.h"
 #include "pmm.h"
@@ -57,6 +58,8 @@ options_init(const struct bootinfo *bi)
         fastpath_enabled = false;       /* every IPC on the slow path, for the tests */
     if (bootinfo_option(bi, "nopcid", NULL, 0))
         arch_tlb_tags(false);           /* untagged TLB: every switch flushes */
+    if (CONFIG_DEBUG && bootinfo_option(bi, "checkinvariants", NULL, 0))
+        invariants_enabled = true;      /* every kernel exit checks them all: slow */
 }
 
 noreturn void
@@ -80,11 +83,13 @@ kmain(uint32_t magic, uint32_t info)
     arch_timer_init(SCHED_HZ);
     arch_irq_init();
 
-    char test[32];
+    char test[32] = "";
     if (bootinfo_option(bi, "selftest", test, sizeof(test)))
         selftest_run(test);
 
     loader_start_boot_tasks(bi);
     root_give_untyped();
+    if (!strncmp(test, "invariant", sizeof(test)))
+        invariants_selftest();
     kernel_exit();
 }

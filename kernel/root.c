@@ -72,6 +72,7 @@ root_setup(struct tcb *t, struct cte *cnode, paddr_t vspace, const struct bootin
     root.info = phys_to_virt(info);
     root.info->cnode_size_bits = ROOT_CNODE_BITS;
     root.info->ipc_buffer = MICA_BOOT_IPC_VADDR;
+    strlcpy(root.info->cmdline, bi->cmdline, sizeof(root.info->cmdline));
     /* Untyped memory is handed out last but gets the first slots, so that no number of
      * module pages can crowd it out of the CNode. */
     root.info->first_untyped = MICA_SLOT_FIRST_FREE;
@@ -177,4 +178,20 @@ root_give_untyped(void)
     if (pmm->nrange)
         kprintf("mica: %lu KiB of memory left unused (out of untyped slots)\n",
                 pmm->free_pages * (PAGE_SIZE / 1024));
+}
+
+struct cte *
+root_cnode(void)
+{
+    return root.cnode;
+}
+
+bool
+root_untyped_memory(paddr_t pa)
+{
+    const struct mica_bootinfo *info = root.info;
+    for (unsigned i = 0; info && i < info->untyped_count; i++)
+        if (pa - info->untyped[i].paddr < 1UL << info->untyped[i].size_bits)
+            return true;
+    return false;
 }

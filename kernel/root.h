@@ -19,4 +19,9 @@ int boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry
  * allocates nothing: every object is made from memory a task holds. */
 void root_give_untyped(void);
 
+/* For the invariant checks (invariants.c): the root task's CNode (NULL if there is none),
+ * and whether pa lies in the memory given to it as untyped (else it is the kernel's). */
+struct cte *root_cnode(void);
+bool root_untyped_memory(paddr_t pa);
+
 #endif

@@ -2,6 +2,7 @@
 /* Thread lifecycle (init, resume, suspend, destroy), fault delivery, and the one way out of
  * the kernel. TCB memory comes from untyped memory (object.c) or, for boot tasks, from the
  * boot allocator. */
+#include "invariants.h"
 #include "ipc.h"
 #include "percpu.h"
 #include "sched.h"
@@ -86,6 +87,7 @@ kernel_exit(void)
         kprintf("mica: thread '%s' stopped: its address space is gone\n", t->name);
         t->state = THREAD_STOPPED;
     }
+    invariants_exit_check();
     if (t)
         arch_enter_user(t);
     arch_idle();

@@ -88,6 +88,7 @@ struct tcb {
     uint8_t mcp;                /* maximum controlled priority: the most it may give */
     uint8_t slice;              /* timer ticks left in its time slice */
     char name[32];
+    uint64_t check_epoch;       /* invariants.c: the check that last visited it */
 };
 
 

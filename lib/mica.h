@@ -153,6 +153,10 @@ mica_ipc_buffer(void)
 extern const struct mica_bootinfo *mica_bootinfo;
 void *mica_thread_area(void);
 
+/* The value of "key=value" (or "" for a bare "key") on the kernel command line, which the
+ * root task's boot information carries, copied into buf; 0 if absent (or not the root task). */
+int mica_boot_option(const char *key, char *buf, size_t size);
+
 /* The root task's largest untyped capability (0 in other tasks). */
 mica_cptr_t mica_boot_largest_untyped(void);
 

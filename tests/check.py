@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import hostfuzz  # noqa: E402
 import qemu  # noqa: E402
 from boot_tests import boot_tests  # noqa: E402
 
@@ -50,6 +51,16 @@ def run_host_tests(build):
             report(f"host.{suite}.exit", False,
                    f"exit status {proc.returncode}, {seen} results\n{proc.stdout[-2000:]}"
                    f"{proc.stderr[-3000:]}")
+
+
+def run_host_fuzz(build, runs):
+    """A short libFuzzer run of each target, from a fixed seed: one result each."""
+    for target in hostfuzz.TARGETS:
+        try:
+            ok, summary, tail = hostfuzz.run(build, target, runs=runs, seed=1)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            ok, summary, tail = False, str(e), ""
+        report(f"host.fuzz.{target}", ok, summary + "\n" + ("" if ok else tail))
 
 
 def symbolize(kernel, addrs):
@@ -120,10 +131,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--only", help="run only the boot tests whose name contains this")
+    ap.add_argument("--fuzz-runs", type=int, default=20000,
+                    help="inputs per libFuzzer target (make fuzz runs them longer)")
     args = ap.parse_args()
 
     if not args.only:
         run_host_tests(args.build)
+        run_host_fuzz(args.build, args.fuzz_runs)
     for test in boot_tests(args.build):
         if not args.only or args.only in test.name:
             check_boot(test, args.build)

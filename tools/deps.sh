@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="make gcc binutils python3 qemu-system-x86 grub-pc-bin grub-common xorriso mtools \
-musl-tools musl-dev libcmocka-dev"
+musl-tools musl-dev libcmocka-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

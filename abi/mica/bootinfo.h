@@ -21,6 +21,7 @@ enum mica_root_slot {
 
 #define MICA_BOOT_MAX_UNTYPED   48
 #define MICA_BOOT_MAX_MODULES   32
+#define MICA_BOOT_CMDLINE_MAX   256
 
 struct mica_boot_untyped {
     uint64_t paddr;
@@ -48,6 +49,8 @@ struct mica_bootinfo {
     uint64_t module_count;
     struct mica_boot_untyped untyped[MICA_BOOT_MAX_UNTYPED];
     struct mica_boot_module module[MICA_BOOT_MAX_MODULES];
+    char cmdline[MICA_BOOT_CMDLINE_MAX];    /* the kernel command line (test options such as
+                                             * a fuzzer's seed), truncated, terminated */
 };
 _Static_assert(sizeof(struct mica_bootinfo) <= 4096, "boot info fits in a page");
 
