@@ -8,8 +8,11 @@
 
 #define USER_BASE   0x1000ul
 #define USER_TOP    0x700000000000ul
+#define PAGE_SIZE   4096ul
 
-static const struct elf_limits limits = { USER_BASE, USER_TOP, 62 };
+static const struct elf_limits limits = {
+    .user_base = USER_BASE, .user_top = USER_TOP, .page_size = PAGE_SIZE, .machine = 62,
+};
 
 static void
 require(int cond)
@@ -25,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* A buffer of exactly the image's size (ASan catches any read past it), aligned as a
      * boot module is. */
-    uint8_t *image = aligned_alloc(PAGE_SIZE, ALIGN_UP(size ? size : 1, PAGE_SIZE));
+    size_t room = ((size ? size : 1) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    uint8_t *image = aligned_alloc(PAGE_SIZE, room);
     memcpy(image, data, size);
     const char *why = "unset";
     int err = elf_check(image, size, &limits, &why);
