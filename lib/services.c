@@ -1,15 +1,41 @@
 // SPDX-License-Identifier: MIT
 /* Clients of the user-level servers: the message layouts of lib/proto.h in one place. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "services.h"
+
+uint64_t mica_services_patience = MICA_TIMEOUT_FOREVER;
+static mica_cptr_t log_console;
 
 /* Call ep with m; the server's status (the reply's label) or the IPC's error. */
 static long
 request(mica_cptr_t ep, struct mica_msg *m)
 {
-    long err = mica_call(ep, m, MICA_TIMEOUT_FOREVER);
+    long err = mica_call(ep, m, mica_services_patience);
     return err ? err : (long)mica_msg_label(m->info);
+}
+
+void
+mica_log_to(mica_cptr_t console)
+{
+    log_console = console;
+}
+
+int
+mica_log(const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(text) - 1)
+        n = sizeof(text) - 1;
+    if (n > 0 && (!log_console || mica_console_write(log_console, text, (size_t)n)))
+        mica_puts(text);
+    return n;
 }
 
 long

@@ -7,6 +7,16 @@
 #include "mica.h"
 #include "proto.h"
 
+/* How long the calls below wait for a server (default MICA_TIMEOUT_FOREVER). A task that
+ * must not wait for a server that failed (the supervisor) sets a bound, or MICA_TIMEOUT_POLL:
+ * only a server that is waiting for requests is asked. */
+extern uint64_t mica_services_patience;
+
+/* Messages of a task: to the console (once mica_log_to() named our capability for it),
+ * or, if there is none or it does not answer, to the kernel's debug console. */
+void mica_log_to(mica_cptr_t console);
+int mica_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Look name up with names (a capability with the grant right); the endpoint into our
  * empty slot dest. */
 long mica_names_lookup(mica_cptr_t names, const char *name, uint64_t dest);

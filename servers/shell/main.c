@@ -24,23 +24,6 @@ static const char *const states[] = {
     [TASK_FAILED] = "failed", [TASK_GIVEN_UP] = "given up",
 };
 
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof(text) - 1)
-        n = sizeof(text) - 1;
-    if (mica_console_write(CONSOLE, text, (size_t)n))
-        mica_puts(text);                        /* no console (restarting?): the kernel's */
-}
-
 static long
 control(uint64_t method, uint64_t index, struct mica_msg *m)
 {
@@ -53,11 +36,11 @@ static void
 ps(void)
 {
     struct mica_msg m;
-    say("  #  task          state        memory    pages  restarts\n");
+    mica_log("  #  task          state        memory    pages  restarts\n");
     for (uint64_t i = 0; !control(INIT_TASK_INFO, i, &m); i++) {
         char name[MICA_NAME_MAX] = "?";
         mica_name_unpack(&mica_ipc_buffer()->mr[4], name);
-        say("%3lu  %-12s  %-11s  %5luK  %5lu  %8lu\n", (unsigned long)i, name,
+        mica_log("%3lu  %-12s  %-11s  %5luK  %5lu  %8lu\n", (unsigned long)i, name,
             m.mr[0] < 5 ? states[m.mr[0]] : "?", (unsigned long)(m.mr[2] >> 10),
             (unsigned long)m.mr[1], (unsigned long)m.mr[3]);
     }
@@ -74,9 +57,9 @@ names(void)
         mica_name_unpack(m.mr, name);
         uint64_t owner = mica_ipc_buffer()->mr[4];
         if (owner == MICA_BADGE_INIT)
-            say("  %-16s registered by init\n", name);
+            mica_log("  %-16s registered by init\n", name);
         else
-            say("  %-16s registered by task %lu\n", name, (unsigned long)owner - 1);
+            mica_log("  %-16s registered by task %lu\n", name, (unsigned long)owner - 1);
     }
 }
 
@@ -88,7 +71,7 @@ run(char *line)
         return;
     struct mica_msg m;
     if (!strcmp(cmd, "help")) {
-        say("ps: the tasks, their memory and restarts; names: the registry;\n"
+        mica_log("ps: the tasks, their memory and restarts; names: the registry;\n"
             "kill N: stop task N; crash N: make task N fault; echo TEXT; halt\n");
     } else if (!strcmp(cmd, "ps")) {
         ps();
@@ -96,14 +79,14 @@ run(char *line)
         names();
     } else if ((!strcmp(cmd, "kill") || !strcmp(cmd, "crash")) && arg) {
         long err = control(cmd[0] == 'k' ? INIT_STOP : INIT_CRASH, strtoul(arg, NULL, 0), &m);
-        say("%s %s: %s\n", cmd, arg, err ? mica_errname(err) : "done");
+        mica_log("%s %s: %s\n", cmd, arg, err ? mica_errname(err) : "done");
     } else if (!strcmp(cmd, "echo")) {
-        say("%s\n", arg ? arg + 0 : "");
+        mica_log("%s\n", arg ? arg + 0 : "");
     } else if (!strcmp(cmd, "halt")) {
-        say("shell: halting the machine\n");
+        mica_log("shell: halting the machine\n");
         mica_halt(0);
     } else {
-        say("%s: unknown command (try help)\n", cmd);
+        mica_log("%s: unknown command (try help)\n", cmd);
     }
 }
 
@@ -136,11 +119,12 @@ main(void)
         err = mica_cnode_mint(CNODE, GONE, CNODE, WAKE, MICA_RIGHT_WRITE, 2);
     if (!err)
         err = connect();
+    mica_log_to(CONSOLE);
     if (err) {
         mica_printf("shell: no console: %s\n", mica_errname(err));
         return 1;
     }
-    say("Mica shell: type help\nmica> ");
+    mica_log("Mica shell: type help\nmica> ");
     char line[LINE_MAX];
     size_t len = 0;
     for (;;) {
@@ -161,7 +145,7 @@ main(void)
                 line[len] = '\0';
                 run(line);
                 len = 0;
-                say("mica> ");
+                mica_log("mica> ");
             }
         }
     }

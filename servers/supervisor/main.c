@@ -7,14 +7,18 @@
  * error). A task that fails more than RESTART_LIMIT times within WINDOW_MS is backed off:
  * reported and not restarted again. If the supervisor itself fails, init restarts it.
  */
-#include "mica.h"
-#include "proto.h"
+#include "services.h"
 
 #include <mica/task.h>
 
 #define RESTART_LIMIT   10
 #define WINDOW_MS       1000
 #define MAX_TASKS       32
+#define CONSOLE         MICA_TASK_SLOT_FIRST_FREE
+/* Calls to servers only go through if the server is waiting for them (MICA_TIMEOUT_POLL: a
+ * call polls its send, then waits for the reply): a server that failed, or is busy, is never
+ * waited for; the message goes to the kernel's console instead. */
+#define PATIENCE        MICA_TIMEOUT_POLL
 
 static uint64_t ticks_per_ms = 1000000;     /* of the time-stamp counter, until measured */
 static uint64_t failures[MAX_TASKS][RESTART_LIMIT + 1];     /* TSC of the last failures */
@@ -64,6 +68,17 @@ fault_name(uint64_t label)
     }
 }
 
+/* Report to the console, once it is there (and not the one that failed). */
+static void
+find_console(void)
+{
+    struct mica_cap_info info = { 0 };
+    if (!mica_cnode_identify(MICA_TASK_SLOT_CNODE, CONSOLE, &info) && info.type)
+        return;
+    if (!mica_names_lookup(MICA_TASK_SLOT_NAMES, "console", CONSOLE))
+        mica_log_to(CONSOLE);
+}
+
 static void
 failed(const struct mica_msg *fault)
 {
@@ -76,25 +91,26 @@ failed(const struct mica_msg *fault)
         mica_name_unpack(words, name);
         restart = mica_ipc_buffer()->mr[8];
     }
-    mica_printf("supervisor: '%s' failed: %s at %#lx, ip %#lx\n", name,
+    find_console();
+    mica_log("supervisor: '%s' failed: %s at %#lx, ip %#lx\n", name,
                 fault_name(mica_msg_label(fault->info)), (unsigned long)fault->mr[1],
                 (unsigned long)fault->mr[0]);
     if (!restart) {
-        mica_printf("supervisor: '%s' is not to be restarted\n", name);
+        mica_log("supervisor: '%s' is not to be restarted\n", name);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     if (index < MAX_TASKS && too_often((unsigned)index)) {
-        mica_printf("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
+        mica_log("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
                     name, RESTART_LIMIT + 1, WINDOW_MS);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     long err = init_call(INIT_RESTART, index, &m);
     if (err)
-        mica_printf("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
+        mica_log("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
     else
-        mica_printf("supervisor: '%s' restarted\n", name);
+        mica_log("supervisor: '%s' restarted\n", name);
 }
 
 int
@@ -102,6 +118,7 @@ main(void)
 {
     struct mica_msg m = { 0 };
     bool calibrated = false;
+    mica_services_patience = PATIENCE;
     for (;;) {
         /* The first wait, if nothing comes, measures the time-stamp counter's rate against
          * the kernel's timeouts. */
