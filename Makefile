@@ -149,10 +149,16 @@ $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 $(USER)/bench_chan_server.elf: $(BUILD)/bench/chan_server.c.o $(ULIB)
 	$(call link-user,$@,$<)
+# The system benchmarks: init boots bench/system.manifest with the servers and sysbench.
+$(USER)/sysbench.elf: $(BUILD)/bench/sysbench.c.o $(ULIB)
+	$(call link-user,$@,$<)
+$(USER)/bench/manifest: bench/system.manifest
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 USER_PROGS  := $(USER)/root.elf $(USER)/mem_server.elf $(GUEST_TESTS:%=$(USER)/%.elf) \
                $(FAULTS:%=$(USER)/fault-%.elf) $(USER)/bench.elf $(USER)/bench_server.elf \
-               $(USER)/bench_chan_server.elf \
+               $(USER)/bench_chan_server.elf $(USER)/sysbench.elf $(USER)/bench/manifest \
                $(SYSTEM) $(TEST_MANIFESTS)
 
 # ---- images --------------------------------------------------------------------------
