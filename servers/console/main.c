@@ -57,8 +57,10 @@ transmit(const uint8_t *bytes, size_t n)
     while (n) {
         while (!(reg_in(LSR) & LSR_THRE))
             mica_yield();                       /* the FIFO drains at the line's rate */
-        for (unsigned k = 0; k < FIFO_SIZE && n; k++, n--)
-            reg_out(RBR, *bytes++);
+        size_t k = n < FIFO_SIZE ? n : FIFO_SIZE;
+        mica_io_out_string(PORTS, COM1 + RBR, bytes, k);   /* one invocation for the FIFO */
+        bytes += k;
+        n -= k;
     }
 }
 
