@@ -108,6 +108,13 @@ mica_chan_buf(const struct mica_chan *ch, uint32_t off)
 long mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
                        unsigned npages, mica_cptr_t bell_for_server, uint64_t *id);
 
+/* The same, for a server that hands out its doorbell: the reply to ATTACH carries it into
+ * our empty slot bell_slot, which becomes the channel's server_bell. NO_CAP if it did not
+ * come (call with the grant right on server_ep). */
+long mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep,
+                            const mica_cptr_t *frames, unsigned npages,
+                            mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id);
+
 /* Tell the server to stop serving channel id and free it. */
 long mica_chan_close(mica_cptr_t server_ep, uint64_t id);
 
@@ -179,6 +186,13 @@ struct mica_chan_server_config {
     /* endpoint messages that are not channel set-up: fill in the reply, return true to
      * send it (false: no reply, e.g. for a send) */
     bool (*on_msg)(struct mica_chan_server *srv, struct mica_msg *m);
+    /* the bits of ntfn that woke us (an interrupt's, say, when a driver's one notification
+     * is also its doorbell); a doorbell's need nothing: a round follows. May be NULL. */
+    void (*on_notify)(struct mica_chan_server *srv, uint64_t bits);
+    /* a capability to our doorbell (write right, badged as it should ring) that the reply
+     * to ATTACH carries to the client (which called with the grant right); 0: none, the
+     * client got it from whoever introduced the two */
+    mica_cptr_t bell_for_clients;
 };
 
 struct mica_chan_server {

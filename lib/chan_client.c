@@ -271,9 +271,10 @@ control(mica_cptr_t ep, uint64_t info, uint64_t a, uint64_t b, uint64_t *out)
     return err;
 }
 
-long
-mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-                  unsigned npages, mica_cptr_t bell_for_server, uint64_t *id)
+/* connect; with bell_slot, ATTACH's reply brings the server's doorbell there. */
+static long
+connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+        unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id)
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     uint64_t chan;
@@ -290,13 +291,39 @@ mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t
         buf->caps[0] = bell_for_server;
         err = control(server_ep, mica_msginfo_caps(MICA_CHAN_BELL, 1, 1), chan, 0, NULL);
     }
-    if (!err)
+    if (!err && bell_slot) {
+        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_ATTACH, 1), .mr = { chan } };
+        buf->recv_cnode = MICA_SLOT_CNODE;
+        buf->recv_slot = bell_slot;
+        err = mica_call(server_ep, &m, MICA_TIMEOUT_FOREVER);
+        buf->recv_cnode = 0;
+        if (!err)
+            err = mica_msg_length(m.info) >= 1 ? (long)m.mr[0] : MICA_E_INVALID_ARG;
+        if (!err && mica_msg_caps(m.info) != 1)
+            err = MICA_E_NO_CAP;
+        if (!err)
+            ch->server_bell = bell_slot;
+    } else if (!err) {
         err = control(server_ep, mica_msginfo(MICA_CHAN_ATTACH, 1), chan, 0, NULL);
-    if (!err) {
-        *id = chan;
-        (void)ch;
     }
+    if (!err)
+        *id = chan;
     return err;
+}
+
+long
+mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+                  unsigned npages, mica_cptr_t bell_for_server, uint64_t *id)
+{
+    return connect(ch, server_ep, frames, npages, bell_for_server, 0, id);
+}
+
+long
+mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+                       unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot,
+                       uint64_t *id)
+{
+    return connect(ch, server_ep, frames, npages, bell_for_server, bell_slot, id);
 }
 
 long
