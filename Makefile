@@ -67,7 +67,7 @@ ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
 ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c mem.c \
-                 chan_client.c chan_server.c)
+                 chan_client.c chan_server.c console_chan.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
