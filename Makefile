@@ -127,7 +127,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 	$(call link-user,$@,$(MEM_SERVER))
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
-               crasher memsrv memclient chan chan_server
+               crasher memsrv memclient chan chan_server conchan
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
