@@ -110,31 +110,14 @@ mica_chan_in_flight(const struct mica_chan *ch)
     return ch->ntags - ch->nfree;
 }
 
-long
-mica_chan_prep(struct mica_chan *ch, const struct mica_chan_sqe *req, uint32_t *tag)
+bool
+mica_chan_sq_room(struct mica_chan *ch)
 {
-    if (ch->dead)
-        return ch->dead;
-    if (!ch->nfree)
-        return MICA_E_RANGE;
-    if (ch->sq_tail - ch->sq_head > ch->sq_mask) {
-        /* Looks full: see how far the server got (an insane sq_head is ignored). */
-        uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
-        if (ch->sq_published - head <= ch->sq_mask + 1)
-            ch->sq_head = head;
-        if (ch->sq_tail - ch->sq_head > ch->sq_mask)
-            return MICA_E_RANGE;
-    }
-    uint32_t t = ch->free_tags[--ch->nfree];
-    ch->in_flight[t] = 1;
-    struct mica_chan_entry *e = &ch->sq[ch->sq_tail++ & ch->sq_mask];
-    atomic_store_explicit(&e->w[0], mica_chan_w0(req->opcode, req->flags, t), RELAXED);
-    atomic_store_explicit(&e->w[1], mica_chan_w1(req->off, req->len), RELAXED);
-#pragma GCC unroll 8
-    for (unsigned i = 0; i < MICA_CHAN_ARGS; i++)
-        atomic_store_explicit(&e->w[2 + i], req->arg[i], RELAXED);
-    *tag = t;
-    return MICA_E_OK;
+    /* Looks full: see how far the server got (an insane sq_head is ignored). */
+    uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
+    if (ch->sq_published - head <= ch->sq_mask + 1)
+        ch->sq_head = head;
+    return ch->sq_tail - ch->sq_head <= ch->sq_mask;
 }
 
 unsigned
