@@ -37,7 +37,7 @@ static void
 line64(char out[64], const char *what, unsigned n)
 {
     memset(out, '.', 64);
-    int k = snprintf(out, 64, "sysbench %s %u ", what, n);
+    int k = snprintf(out, 64, "sysbench %s %u", what, n);
     out[k] = ' ';
     out[63] = '\n';
 }
