@@ -67,7 +67,7 @@ ULDFLAGS    := -nostdlib -static -Wl,--build-id=none -Wl,-z,noexecstack
 # The runtime: crt0, then an archive, so a program links only the parts it uses. The ELF
 # validator is the kernel's own (kernel/elf.c), compiled again for user space.
 ULIB_OBJS   := $(patsubst %,$(BUILD)/lib/%.o,start.c invoke.c thread.c spawn.c elf.c services.c server.c \
-                 mem.c chan_client.c chan_server.c)
+                 mem.c chan_client.c chan_server.c console_chan.c)
 ULIB        := $(BUILD)/lib/crt0.S.o $(BUILD)/lib/libmica.a
 USER        := $(BUILD)/user
 
@@ -128,7 +128,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
                crasher memsrv memclient chan chan_server protocols fuzz fuzz_workload \
-               isolation isolation_peer
+               isolation isolation_peer conchan
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 
@@ -150,10 +150,16 @@ $(USER)/bench_server.elf: $(BUILD)/bench/server.c.o $(ULIB)
 	$(call link-user,$@,$<)
 $(USER)/bench_chan_server.elf: $(BUILD)/bench/chan_server.c.o $(ULIB)
 	$(call link-user,$@,$<)
+# The system benchmarks: init boots bench/system.manifest with the servers and sysbench.
+$(USER)/sysbench.elf: $(BUILD)/bench/sysbench.c.o $(ULIB)
+	$(call link-user,$@,$<)
+$(USER)/bench/manifest: bench/system.manifest
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 USER_PROGS  := $(USER)/root.elf $(USER)/mem_server.elf $(GUEST_TESTS:%=$(USER)/%.elf) \
                $(FAULTS:%=$(USER)/fault-%.elf) $(USER)/bench.elf $(USER)/bench_server.elf \
-               $(USER)/bench_chan_server.elf \
+               $(USER)/bench_chan_server.elf $(USER)/sysbench.elf $(USER)/bench/manifest \
                $(SYSTEM) $(TEST_MANIFESTS)
 
 # ---- images --------------------------------------------------------------------------

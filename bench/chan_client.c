@@ -29,7 +29,7 @@ one(struct mica_chan *ch, uint64_t x)
 {
     struct mica_chan_sqe req = { .opcode = BENCH_CHAN_ECHO, .arg = { x } };
     struct mica_chan_cqe cqe;
-    uint32_t tag;
+    uint32_t tag = 0;
     mica_chan_prep(ch, &req, &tag);
     mica_chan_submit(ch);
     while (!mica_chan_reap(ch, &cqe, 1))
@@ -43,7 +43,7 @@ batch(struct mica_chan *ch, unsigned n)
 {
     struct mica_chan_sqe req = { .opcode = BENCH_CHAN_ECHO };
     struct mica_chan_cqe cqe[SQ];
-    uint32_t tag;
+    uint32_t tag = 0;
     for (unsigned i = 0; i < n; i++) {
         req.arg[0] = i;
         mica_chan_prep(ch, &req, &tag);
@@ -108,7 +108,7 @@ chan_bench(const struct mica_bootinfo *bi, mica_cptr_t ut, uint64_t *next_free)
     report("chan_msg_batch32");
 
     struct mica_chan_sqe quit = { .opcode = BENCH_CHAN_QUIT };
-    uint32_t tag;
+    uint32_t tag = 0;
     mica_chan_prep(&ch, &quit, &tag);
     mica_chan_submit(&ch);
     mica_tcb_suspend(mod->tcb);

@@ -210,5 +210,7 @@ void irq_deliver(unsigned line);        /* kernel/irq.c, called by the arch */
 bool arch_port_reserved(unsigned port);
 uint32_t arch_port_in(unsigned port, unsigned width);
 void arch_port_out(unsigned port, unsigned width, uint32_t value);
+/* count bytes to one port, in order (x86: rep outsb). */
+void arch_port_out_string(unsigned port, const uint8_t *bytes, unsigned count);
 
 #endif

@@ -4,7 +4,9 @@
  * ISSUE makes a narrower capability, a child of the invoked one (so revoking a range takes
  * back everything issued from it); IN and OUT access 1, 2 or 4 bytes at a port, every byte
  * of which must lie in the range and none of which the kernel keeps (arch_port_reserved).
- * One invocation per access: simple, and revocation takes effect at once.
+ * One invocation per access: simple, and revocation takes effect at once. OUT_STRING
+ * writes up to MICA_IO_PORTS_STRING_MAX bytes to one port in one invocation (a UART's
+ * FIFO), so a driver pays one kernel entry per burst rather than one per byte.
  */
 #include "invoke.h"
 
@@ -56,6 +58,28 @@ access(struct invocation *inv, bool out)
     return MICA_E_OK;
 }
 
+/* OUT_STRING (port, count, bytes): count bytes from MR2.., in order, to one port. */
+static int
+out_string(struct invocation *inv)
+{
+    const struct cap *c = &inv->slot->cap;
+    uint64_t port = inv->mr[0], count = inv->mr[1];
+    if (inv->len < 2)
+        return MICA_E_INVALID_ARG;
+    if (count == 0 || count > MICA_IO_PORTS_STRING_MAX)
+        return MICA_E_RANGE;
+    if (inv->len < 2 + (count + 7) / 8)
+        return MICA_E_INVALID_ARG;              /* fewer bytes than it says */
+    if (!(c->rights & MICA_RIGHT_WRITE))
+        return MICA_E_NO_RIGHTS;
+    if (port < port_first(c) || port > port_last(c))
+        return MICA_E_RANGE;
+    if (arch_port_reserved((unsigned)port))
+        return MICA_E_NO_RIGHTS;
+    arch_port_out_string((unsigned)port, (const uint8_t *)&inv->mr[2], (unsigned)count);
+    return MICA_E_OK;
+}
+
 int
 io_ports_invoke(struct invocation *inv)
 {
@@ -66,6 +90,8 @@ io_ports_invoke(struct invocation *inv)
         return access(inv, false);
     case MICA_IO_PORTS_OUT:
         return access(inv, true);
+    case MICA_IO_PORTS_OUT_STRING:
+        return out_string(inv);
     default:
         return MICA_E_BAD_METHOD;
     }

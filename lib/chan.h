@@ -64,10 +64,34 @@ struct mica_chan {
 long mica_chan_client_init(struct mica_chan *ch, void *region, size_t size, unsigned sq_entries,
                            unsigned cq_entries, mica_cptr_t server_bell, mica_cptr_t bell);
 
+bool mica_chan_sq_room(struct mica_chan *ch);     /* for mica_chan_prep */
+
 /* Queue a request (not visible to the server until mica_chan_submit); its tag in *tag.
  * RANGE: the submission ring is full or every tag is in flight (reap first);
- * the channel's dead error (DELETED) once mica_chan_fail_pending has been called. */
-long mica_chan_prep(struct mica_chan *ch, const struct mica_chan_sqe *req, uint32_t *tag);
+ * the channel's dead error (DELETED) once mica_chan_fail_pending has been called.
+ * Inline: the caller's request is often constant in part, and a call costs as much as
+ * the rest. */
+static inline long
+mica_chan_prep(struct mica_chan *ch, const struct mica_chan_sqe *req, uint32_t *tag)
+{
+    if (ch->dead)
+        return ch->dead;
+    if (!ch->nfree)
+        return MICA_E_RANGE;
+    if (ch->sq_tail - ch->sq_head > ch->sq_mask && !mica_chan_sq_room(ch))
+        return MICA_E_RANGE;
+    uint32_t t = ch->free_tags[--ch->nfree];
+    ch->in_flight[t] = 1;
+    struct mica_chan_entry *e = &ch->sq[ch->sq_tail++ & ch->sq_mask];
+    atomic_store_explicit(&e->w[0], mica_chan_w0(req->opcode, req->flags, t),
+                          memory_order_relaxed);
+    atomic_store_explicit(&e->w[1], mica_chan_w1(req->off, req->len), memory_order_relaxed);
+#pragma GCC unroll 8
+    for (unsigned i = 0; i < MICA_CHAN_ARGS; i++)
+        atomic_store_explicit(&e->w[2 + i], req->arg[i], memory_order_relaxed);
+    *tag = t;
+    return MICA_E_OK;
+}
 
 /* Publish the prepared requests, and ring the server's doorbell if it said it sleeps.
  * Returns how many were published. */
@@ -107,6 +131,13 @@ mica_chan_buf(const struct mica_chan *ch, uint32_t off)
  * channel number in *id. Returns a mica_error (the server's, or the IPC's). */
 long mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
                        unsigned npages, mica_cptr_t bell_for_server, uint64_t *id);
+
+/* The same, for a server that hands out its doorbell: the reply to ATTACH carries it into
+ * our empty slot bell_slot, which becomes the channel's server_bell. NO_CAP if it did not
+ * come (call with the grant right on server_ep). */
+long mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep,
+                            const mica_cptr_t *frames, unsigned npages,
+                            mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id);
 
 /* Tell the server to stop serving channel id and free it. */
 long mica_chan_close(mica_cptr_t server_ep, uint64_t id);
@@ -179,6 +210,13 @@ struct mica_chan_server_config {
     /* endpoint messages that are not channel set-up: fill in the reply, return true to
      * send it (false: no reply, e.g. for a send) */
     bool (*on_msg)(struct mica_chan_server *srv, struct mica_msg *m);
+    /* the bits of ntfn that woke us (an interrupt's, say, when a driver's one notification
+     * is also its doorbell); a doorbell's need nothing: a round follows. May be NULL. */
+    void (*on_notify)(struct mica_chan_server *srv, uint64_t bits);
+    /* a capability to our doorbell (write right, badged as it should ring) that the reply
+     * to ATTACH carries to the client (which called with the grant right); 0: none, the
+     * client got it from whoever introduced the two */
+    mica_cptr_t bell_for_clients;
 };
 
 struct mica_chan_server {

@@ -110,31 +110,14 @@ mica_chan_in_flight(const struct mica_chan *ch)
     return ch->ntags - ch->nfree;
 }
 
-long
-mica_chan_prep(struct mica_chan *ch, const struct mica_chan_sqe *req, uint32_t *tag)
+bool
+mica_chan_sq_room(struct mica_chan *ch)
 {
-    if (ch->dead)
-        return ch->dead;
-    if (!ch->nfree)
-        return MICA_E_RANGE;
-    if (ch->sq_tail - ch->sq_head > ch->sq_mask) {
-        /* Looks full: see how far the server got (an insane sq_head is ignored). */
-        uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
-        if (ch->sq_published - head <= ch->sq_mask + 1)
-            ch->sq_head = head;
-        if (ch->sq_tail - ch->sq_head > ch->sq_mask)
-            return MICA_E_RANGE;
-    }
-    uint32_t t = ch->free_tags[--ch->nfree];
-    ch->in_flight[t] = 1;
-    struct mica_chan_entry *e = &ch->sq[ch->sq_tail++ & ch->sq_mask];
-    atomic_store_explicit(&e->w[0], mica_chan_w0(req->opcode, req->flags, t), RELAXED);
-    atomic_store_explicit(&e->w[1], mica_chan_w1(req->off, req->len), RELAXED);
-#pragma GCC unroll 8
-    for (unsigned i = 0; i < MICA_CHAN_ARGS; i++)
-        atomic_store_explicit(&e->w[2 + i], req->arg[i], RELAXED);
-    *tag = t;
-    return MICA_E_OK;
+    /* Looks full: see how far the server got (an insane sq_head is ignored). */
+    uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
+    if (ch->sq_published - head <= ch->sq_mask + 1)
+        ch->sq_head = head;
+    return ch->sq_tail - ch->sq_head <= ch->sq_mask;
 }
 
 unsigned
@@ -271,9 +254,10 @@ control(mica_cptr_t ep, uint64_t info, uint64_t a, uint64_t b, uint64_t *out)
     return err;
 }
 
-long
-mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-                  unsigned npages, mica_cptr_t bell_for_server, uint64_t *id)
+/* connect; with bell_slot, ATTACH's reply brings the server's doorbell there. */
+static long
+connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+        unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id)
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     uint64_t chan;
@@ -290,13 +274,39 @@ mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t
         buf->caps[0] = bell_for_server;
         err = control(server_ep, mica_msginfo_caps(MICA_CHAN_BELL, 1, 1), chan, 0, NULL);
     }
-    if (!err)
+    if (!err && bell_slot) {
+        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_ATTACH, 1), .mr = { chan } };
+        buf->recv_cnode = MICA_SLOT_CNODE;
+        buf->recv_slot = bell_slot;
+        err = mica_call(server_ep, &m, MICA_TIMEOUT_FOREVER);
+        buf->recv_cnode = 0;
+        if (!err)
+            err = mica_msg_length(m.info) >= 1 ? (long)m.mr[0] : MICA_E_INVALID_ARG;
+        if (!err && mica_msg_caps(m.info) != 1)
+            err = MICA_E_NO_CAP;
+        if (!err)
+            ch->server_bell = bell_slot;
+    } else if (!err) {
         err = control(server_ep, mica_msginfo(MICA_CHAN_ATTACH, 1), chan, 0, NULL);
-    if (!err) {
-        *id = chan;
-        (void)ch;
     }
+    if (!err)
+        *id = chan;
     return err;
+}
+
+long
+mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+                  unsigned npages, mica_cptr_t bell_for_server, uint64_t *id)
+{
+    return connect(ch, server_ep, frames, npages, bell_for_server, 0, id);
+}
+
+long
+mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
+                       unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot,
+                       uint64_t *id)
+{
+    return connect(ch, server_ep, frames, npages, bell_for_server, bell_slot, id);
 }
 
 long

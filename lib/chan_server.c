@@ -412,8 +412,11 @@ message(struct mica_chan_server *srv, struct mica_msg *m)
     bool reply = true;
     if (label >= MICA_CHAN_OPEN && label <= MICA_CHAN_CLOSE) {
         long err = control(srv, m);
+        bool bell = !err && label == MICA_CHAN_ATTACH && srv->cfg.bell_for_clients;
+        if (bell)
+            mica_ipc_buffer()->caps[0] = srv->cfg.bell_for_clients;
         m->mr[0] = (uint64_t)err;
-        m->info = mica_msginfo(0, 2);
+        m->info = mica_msginfo_caps(0, bell ? 1 : 0, 2);
     } else if (srv->cfg.on_msg) {
         reply = srv->cfg.on_msg(srv, m);
     } else {
@@ -431,22 +434,45 @@ clean_scratch(struct mica_chan_server *srv)
         mica_cnode_delete(MICA_SLOT_CNODE, scratch + i);
 }
 
-/* Endpoint messages until none is waiting: each is answered with a reply-receive that
- * only polls, so a busy endpoint never keeps us from the channels for long. */
+/* The reply, and the next message: if no channel has work, we sleep in the reply-receive
+ * itself (one kernel entry for the answer and the wait, as a synchronous server does);
+ * otherwise it only polls. What handlers completed is published first. */
+static long
+reply_and_next(struct mica_chan_server *srv, struct mica_msg *m)
+{
+    for (unsigned i = 0; i < srv->cfg.nconn; i++)
+        mica_chan_flush(&srv->conn[i]);
+    if (!sleep_prepare(srv)) {
+        sleep_end(srv);
+        return mica_reply_recv(srv->cfg.ep, m, MICA_TIMEOUT_POLL);
+    }
+    srv->sleeps++;
+    long err = mica_reply_recv(srv->cfg.ep, m, MICA_TIMEOUT_FOREVER);
+    sleep_end(srv);
+    return err;
+}
+
+/* Endpoint messages until none is waiting (or a doorbell or other notification comes);
+ * a round of the channels every 64, so a busy endpoint never keeps us from them for long. */
 static void
 messages(struct mica_chan_server *srv, struct mica_msg *m, long err)
 {
-    for (unsigned n = 0; !err && n < 64; n++) {
-        if (mica_msg_label(m->info) == MICA_LABEL_NOTIFICATION)
+    for (unsigned n = 1; !err; n++) {
+        if (mica_msg_label(m->info) == MICA_LABEL_NOTIFICATION) {
+            if (srv->cfg.on_notify)
+                srv->cfg.on_notify(srv, m->badge);
             return;
+        }
         bool had_caps = mica_msg_caps(m->info) != 0;
         bool reply = message(srv, m);
         if (had_caps)       /* whatever arrived and was not taken leaves the window */
             clean_scratch(srv);
+        if (n % 64 == 0)
+            mica_chan_serve_round(srv);
         if (!reply)
             err = mica_recv(srv->cfg.ep, m, MICA_TIMEOUT_POLL);
         else
-            err = mica_reply_recv(srv->cfg.ep, m, MICA_TIMEOUT_POLL);
+            err = reply_and_next(srv, m);
     }
 }
 
@@ -475,8 +501,10 @@ mica_chan_server_run(struct mica_chan_server *srv)
             messages(srv, &m, err);
         } else {
             uint64_t bits;
-            mica_wait(srv->cfg.ntfn, &bits, MICA_TIMEOUT_FOREVER);
+            err = mica_wait(srv->cfg.ntfn, &bits, MICA_TIMEOUT_FOREVER);
             sleep_end(srv);
+            if (!err && srv->cfg.on_notify)
+                srv->cfg.on_notify(srv, bits);
         }
     }
 }

@@ -239,3 +239,19 @@ mica_io_out(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t value)
                           .mr = { port, width, value } };
     return mica_call(ports, &m, MICA_TIMEOUT_FOREVER);
 }
+
+long
+mica_io_out_string(mica_cptr_t ports, uint64_t port, const void *bytes, size_t n)
+{
+    uint64_t *buf = mica_ipc_buffer()->mr;
+    size_t k = n < MICA_IO_PORTS_STRING_MAX ? n : MICA_IO_PORTS_STRING_MAX;
+    struct mica_msg m = { .info = mica_msginfo(MICA_IO_PORTS_OUT_STRING,
+                                               2 + (unsigned)((k + 7) / 8)),
+                          .mr = { port, n } };
+    for (size_t i = 0; i < k; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, (const uint8_t *)bytes + i, k - i < 8 ? k - i : 8);
+        *(2 + i / 8 < MICA_MSG_REG_WORDS ? &m.mr[2 + i / 8] : &buf[2 + i / 8]) = w;
+    }
+    return mica_call(ports, &m, MICA_TIMEOUT_FOREVER);
+}

@@ -222,6 +222,8 @@ long mica_io_ports_issue(mica_cptr_t ports, uint64_t first, uint64_t last,
                          mica_cptr_t dest_cnode, uint64_t dest);
 long mica_io_in(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t *value);
 long mica_io_out(mica_cptr_t ports, uint64_t port, unsigned width, uint32_t value);
+/* n bytes to one port in one invocation (n at most MICA_IO_PORTS_STRING_MAX: RANGE). */
+long mica_io_out_string(mica_cptr_t ports, uint64_t port, const void *bytes, size_t n);
 static inline long
 mica_io_in8(mica_cptr_t ports, uint64_t port, uint8_t *value)
 {

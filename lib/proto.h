@@ -58,6 +58,13 @@ enum mica_console_method {
     CONSOLE_MODE,           /* MR0 CONSOLE_LINE (echo, backspace, whole lines) or CONSOLE_RAW */
 };
 enum { CONSOLE_LINE, CONSOLE_RAW };
+/* Writes through a channel (docs/channels.md): set up on the console's endpoint with the
+ * channel library's labels (mica_chan_connect_bell: region frames as map items, the
+ * client's doorbell; ATTACH's reply carries the console's). A channel of at most 4 pages.
+ * One opcode: WRITE, the request's buffer (off, len), len at most CONSOLE_MAX -> res[0]
+ * bytes written. A console restart loses its channels: the client reconnects. */
+#define CONSOLE_CHAN_WRITE  16      /* MICA_CHAN_OP_USER */
+#define CONSOLE_CHAN_PAGES  4
 
 /* timer: time and alarms (service "timer"). */
 enum mica_timer_method {

@@ -151,6 +151,13 @@ def boot_tests(build):
                  modules=["init.elf", "manifests/protocols/manifest", "names.elf",
                           "supervisor.elf", "console.elf", "timer.elf", "protocols.elf"],
                  expect=[r"protocols: ok", r"TEST PASS timer_unknown_label"]),
+        BootTest("console_channel_survives_console_crashes", timeout=60.0,
+                 modules=["init.elf", "manifests/console-chan/manifest", "names.elf",
+                          "supervisor.elf", "console.elf", "conchan.elf"],
+                 expect_any_order=[rf"conchan line {i}$" for i in range(400)]
+                 + [r"supervisor: 'console' restarted"],
+                 expect=[r"conchan: lines=400 written=400 failed=\d+ reconnects=2 bad=0",
+                         r"TEST PASS conchan_every_line_written"]),
         BootTest("restart_loop_backed_off", reason="timeout", timeout=6.0,
                  modules=["init.elf", "manifests/restart-loop/manifest", "names.elf",
                           "supervisor.elf", "crasher.elf"],

@@ -69,6 +69,12 @@ def main():
             return 1
     else:
         print("bench: this QEMU offers no PCIDs (TCG): ipc_rt_inter_pcid is not measured")
+    system = dict(kernel=os.path.join(args.build, "kernel.elf"), timeout=300,
+                  modules=[os.path.join(user, p) for p in ("init.elf", "bench/manifest",
+                                                           "names.elf", "console.elf",
+                                                           "sysbench.elf")])
+    if run_modes(results, "Mica system (bench/system.manifest)", **system) is None:
+        return 1
     import linux_bench                  # the same figures from Linux, beside them
     ok = linux_bench.run(results, args.build)
     print(f"bench: figures in {save(results, args.build)}")

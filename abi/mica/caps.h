@@ -53,6 +53,9 @@ enum mica_obj_type {
 /* An I/O ports capability's badge: its range of ports, first to last, both included. */
 #define MICA_IO_PORTS_BADGE(first, last)    ((uint64_t)(first) | (uint64_t)(last) << 16)
 #define MICA_IO_PORT_MAX        0xffff
+/* The most bytes of one OUT_STRING: a UART's FIFO several times over, and short enough
+ * that the kernel's time with interrupts off stays small however slow the device. */
+#define MICA_IO_PORTS_STRING_MAX 64
 
 /* Mapping a frame: what user code may do with it (reading is implied) and how it is cached.
  * Writing needs the write right on the frame capability too. */

@@ -48,6 +48,8 @@ enum mica_invocation {
     MICA_IO_PORTS_ISSUE = 96,   /* (first, last, dest_cnode, dest): a narrower capability */
     MICA_IO_PORTS_IN,           /* (port, width 1|2|4) -> MR0 the value */
     MICA_IO_PORTS_OUT,          /* (port, width 1|2|4, value) */
+    MICA_IO_PORTS_OUT_STRING,   /* (port, count, bytes packed in MR2..): count bytes to one
+                                 * port, 1 <= count <= MICA_IO_PORTS_STRING_MAX */
 
     /* Device memory: a device frame (MICA_OBJ_FRAME) or a smaller block (MICA_OBJ_DEVICE_
      * MEMORY) of 2^size_bits bytes at paddr, aligned, inside the invoked block, not RAM */

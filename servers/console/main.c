@@ -6,10 +6,14 @@
  * transmitter-empty state; a write is answered once its bytes are in the FIFO. The line
  * discipline: in line mode, input is echoed, backspace edits, and the reader sees whole
  * lines; in raw mode, every byte as it comes. The kernel writes its own messages to the
- * same transmitter (polled), and nothing else of the UART.
+ * same transmitter (polled), and nothing else of the UART. Besides its synchronous
+ * protocol it takes writes through channels (lib/chan.h, docs/channels.md): the thread's
+ * one notification is the interrupt's (bit IRQ_BIT) and the channels' doorbell (BELL_BIT),
+ * and the channel library runs the loop.
  */
 #include <string.h>
 
+#include "chan.h"
 #include "mica.h"
 #include "proto.h"
 
@@ -30,7 +34,15 @@
 #define FIFO_SIZE   16
 #define INPUT_MAX   1024
 #define READER_SLOT (MICA_TASK_SLOT_FIRST_FREE)
-#define RECV_SLOT   (MICA_TASK_SLOT_FIRST_FREE + 1)
+#define TABLE_SLOT  (MICA_TASK_SLOT_FIRST_FREE + 1)     /* 3: the arena's page tables */
+#define BELL_SLOT   (MICA_TASK_SLOT_FIRST_FREE + 4)     /* our doorbell, for clients */
+#define CHAN_SLOT   (MICA_TASK_SLOT_FIRST_FREE + 8)     /* the channel library's from here */
+#define CHANNELS    4
+#define CHAN_PAGES  CONSOLE_CHAN_PAGES  /* a channel's region: at most 16 KiB */
+#define ARENA       0x540000000000UL    /* where channels are mapped: a PML4 slot of its own */
+#define RECV_SLOT   (CHAN_SLOT + CHANNELS) /* what a message brings: the library's window */
+#define IRQ_BIT     1                   /* the interrupt handler signals the badge-less 1 */
+#define BELL_BIT    2
 
 static uint8_t input[INPUT_MAX];
 static unsigned in_len, in_ready;       /* bytes held; of them, ready for the reader */
@@ -57,8 +69,10 @@ transmit(const uint8_t *bytes, size_t n)
     while (n) {
         while (!(reg_in(LSR) & LSR_THRE))
             mica_yield();                       /* the FIFO drains at the line's rate */
-        for (unsigned k = 0; k < FIFO_SIZE && n; k++, n--)
-            reg_out(RBR, *bytes++);
+        size_t k = n < FIFO_SIZE ? n : FIFO_SIZE;
+        mica_io_out_string(PORTS, COM1 + RBR, bytes, k);   /* one invocation for the FIFO */
+        bytes += k;
+        n -= k;
     }
 }
 
@@ -175,32 +189,75 @@ handle(struct mica_msg *m, unsigned *len)
     }
 }
 
+/* ---- channels ------------------------------------------------------------------------ */
+
+/* CONSOLE_CHAN_WRITE: the request's buffer, copied out (the client may change it), then
+ * transmitted; res[0] the bytes written. */
+static long
+chan_write(struct mica_chan_server *srv, struct mica_chan_conn *c,
+           const struct mica_chan_req *req, uint64_t res[MICA_CHAN_RESULTS])
+{
+    (void)srv, (void)c;
+    uint8_t bytes[CONSOLE_MAX];
+    if (req->len > CONSOLE_MAX)
+        return MICA_E_RANGE;
+    memcpy(bytes, req->data, req->len);
+    transmit(bytes, req->len);
+    res[0] = req->len;
+    return MICA_E_OK;
+}
+
+static mica_chan_handler *const ops[] = { chan_write };
+
+/* The synchronous protocol: every message that is not channel set-up. */
+static bool
+on_msg(struct mica_chan_server *srv, struct mica_msg *m)
+{
+    (void)srv;
+    unsigned len;
+    long status = handle(m, &len);
+    m->info = mica_msginfo((uint64_t)status, len);
+    return true;
+}
+
+static void
+on_notify(struct mica_chan_server *srv, uint64_t bits)
+{
+    (void)srv;
+    if (bits & IRQ_BIT)
+        interrupt();                            /* BELL_BIT: the round that follows */
+}
+
 int
 main(void)
 {
-    struct mica_ipc_buffer *buf = mica_ipc_buffer();
-    mica_tcb_bind_notification(MICA_TASK_SLOT_TCB, MICA_TASK_SLOT_IRQ_NTFN);
+    static struct mica_chan_server srv;
+    const struct mica_chan_server_config cfg = {
+        .ops = ops, .nops = 1, .ep = MICA_TASK_SLOT_SERVICE, .ntfn = MICA_TASK_SLOT_IRQ_NTFN,
+        .nconn = CHANNELS, .arena = ARENA, .max_pages = CHAN_PAGES, .first_slot = CHAN_SLOT,
+        .on_msg = on_msg, .on_notify = on_notify, .bell_for_clients = BELL_SLOT,
+    };
+    long err = MICA_E_OK;
+    for (unsigned level = 0; level < 3 && !err; level++) {
+        err = mica_untyped_retype(MICA_TASK_SLOT_UNTYPED, MICA_OBJ_PAGE_TABLE, 0, CNODE,
+                                  TABLE_SLOT + level, 1);
+        if (!err)
+            err = mica_page_table_map(TABLE_SLOT + level, MICA_TASK_SLOT_VSPACE, ARENA);
+    }
+    if (!err)
+        err = mica_cnode_mint(CNODE, BELL_SLOT, CNODE, MICA_TASK_SLOT_IRQ_NTFN, MICA_RIGHT_WRITE,
+                              BELL_BIT);
+    if (err)
+        mica_printf("console: no channels: %s\n", mica_errname(err));
+    /* Binds the notification to this thread: interrupts, doorbells and messages, one wait. */
+    if (mica_chan_server_init(&srv, &cfg))
+        mica_printf("console: the channel server cannot start\n");
     reg_out(FCR, 0x07);                         /* FIFOs on and cleared */
     reg_out(MCR, (uint8_t)(reg_in(MCR) | MCR_OUT2));
     reg_out(IER, IER_RX);
     mica_irq_handler_ack(MICA_TASK_SLOT_IRQ);
     interrupt();                                /* whatever came before we listened */
-
-    struct mica_msg m = { 0 };
-    buf->recv_cnode = CNODE;
-    buf->recv_slot = RECV_SLOT;
-    long err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-    for (;;) {
-        if (err || mica_msg_label(m.info) == MICA_LABEL_NOTIFICATION) {
-            if (!err)
-                interrupt();
-            err = mica_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-            continue;
-        }
-        unsigned len;
-        long status = handle(&m, &len);
-        mica_cnode_delete(CNODE, RECV_SLOT);     /* a capability we did not keep */
-        m.info = mica_msginfo((uint64_t)status, len);
-        err = mica_reply_recv(MICA_TASK_SLOT_SERVICE, &m, MICA_TIMEOUT_FOREVER);
-    }
+    mica_chan_server_run(&srv);
+    for (;;)
+        mica_tcb_suspend(MICA_TASK_SLOT_TCB);
 }

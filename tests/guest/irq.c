@@ -122,11 +122,54 @@ io_ports(void)
     EXPECT_ERR("io_out_needs_write", mica_io_out8(ro, COM2 + UART_SCR, 1), MICA_E_NO_RIGHTS);
     EXPECT_ERR("io_in_needs_read", mica_io_in(wo, COM2 + UART_SCR, 1, &w), MICA_E_NO_RIGHTS);
     EXPECT_ERR("io_in_with_read_right", mica_io_in(ro, COM2 + UART_SCR, 1, &w), MICA_E_OK);
+    EXPECT_ERR("io_out_string_needs_write", mica_io_out_string(ro, COM2 + UART_SCR, "r", 1),
+               MICA_E_NO_RIGHTS);
     EXPECT_ERR("io_ports_cannot_be_badged", mica_cnode_mint(CNODE, test_slot(), CNODE, uart,
                                                             MICA_RIGHTS_ALL, 7),
                MICA_E_INVALID_ARG);
     m = (struct mica_msg){ .info = mica_msginfo(MICA_IO_PORTS_ISSUE + 40, 0) };
     EXPECT_ERR("io_unknown_method_refused", mica_call(uart, &m, POLL), MICA_E_BAD_METHOD);
+
+    /* OUT_STRING: bytes in order to one port (the scratch register keeps the last). */
+    static const char text[MICA_IO_PORTS_STRING_MAX + 8] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+-#@!?";
+    err = mica_io_out_string(uart, COM2 + UART_SCR, "xyz", 3);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    EXPECT("io_out_string_writes_in_order", !err && v == 'z', "err %s, value %#x",
+           mica_errname(err), v);
+    err = mica_io_out_string(uart, COM2 + UART_SCR, text, MICA_IO_PORTS_STRING_MAX);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    EXPECT("io_out_string_of_the_most_bytes", !err && v == (uint8_t)text[63],
+           "err %s, value %#x", mica_errname(err), v);
+    err = mica_io_out_string(uart, COM2 + UART_SCR, "q", 1);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    EXPECT("io_out_string_of_one_byte", !err && v == 'q', "err %s, value %#x",
+           mica_errname(err), v);
+    EXPECT_ERR("io_out_string_too_long_refused",
+               mica_io_out_string(uart, COM2 + UART_SCR, text, MICA_IO_PORTS_STRING_MAX + 1),
+               MICA_E_RANGE);
+    EXPECT_ERR("io_out_string_of_nothing_refused",
+               mica_io_out_string(uart, COM2 + UART_SCR, text, 0), MICA_E_RANGE);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    EXPECT("io_out_string_refused_writes_nothing", v == 'q', "value %#x", v);
+    EXPECT_ERR("io_out_string_outside_range_refused",
+               mica_io_out_string(uart, COM2 + 8, text, 4), MICA_E_RANGE);
+    EXPECT_ERR("io_out_string_huge_port_refused",
+               mica_io_out_string(uart, ~0UL, text, 4), MICA_E_RANGE);
+    EXPECT_ERR("io_out_string_debug_exit_refused",
+               mica_io_out_string(PORTS, 0xf4, text, 1), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("io_out_string_pic_refused", mica_io_out_string(PORTS, 0x21, text, 1),
+               MICA_E_NO_RIGHTS);
+    m = (struct mica_msg){ .info = mica_msginfo(MICA_IO_PORTS_OUT_STRING, 2),
+                           .mr = { COM2 + UART_SCR, 9 } };
+    EXPECT_ERR("io_out_string_fewer_bytes_than_count_refused", mica_call(uart, &m, POLL),
+               MICA_E_INVALID_ARG);
+    m = (struct mica_msg){ .info = mica_msginfo(MICA_IO_PORTS_OUT_STRING, 1),
+                           .mr = { COM2 + UART_SCR } };
+    EXPECT_ERR("io_out_string_without_count_refused", mica_call(uart, &m, POLL),
+               MICA_E_INVALID_ARG);
+    mica_io_in8(uart, COM2 + UART_SCR, &v);
+    EXPECT("io_out_string_malformed_writes_nothing", v == 'q', "value %#x", v);
 
     /* Revoking a range takes back what was issued from it. */
     mica_cptr_t parent = test_slot(), child = test_slot();

@@ -43,6 +43,12 @@ arch_port_in(unsigned port, unsigned width)
 }
 
 void
+arch_port_out_string(unsigned port, const uint8_t *bytes, unsigned count)
+{
+    __asm__ volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"((uint16_t)port) : "memory");
+}
+
+void
 arch_port_out(unsigned port, unsigned width, uint32_t value)
 {
     switch (width) {
