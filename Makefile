@@ -56,6 +56,18 @@ $(KERNEL): $(KOBJS) $(KARCH)/kernel.ld
 	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	    -T $(KARCH)/kernel.ld -o $@ $(KOBJS)
 
+# The checking kernel: the same sources with the invariant checks compiled in (docs/reliability.md).
+KERNEL_CHECK := $(BUILD)/kernel-check.elf
+KCHECK_OBJS  := $(patsubst %,$(BUILD)/kcheck/%.o,$(KSRCS))
+$(BUILD)/kcheck/kernel/%.o: kernel/% | $(DEPS_OK)
+	$(call msg,CC,$< [check])
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KCFLAGS) -DCONFIG_INVARIANTS=1 -c $< -o $@
+$(KERNEL_CHECK): $(KCHECK_OBJS) $(KARCH)/kernel.ld
+	$(call msg,LD,$@)
+	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+	    -T $(KARCH)/kernel.ld -o $@ $(KCHECK_OBJS)
+
 # ---- user programs (musl's libc.a for the C library) ---------------------------------
 MUSL_INC    := /usr/include/x86_64-linux-musl
 MUSL_LIB    := /usr/lib/x86_64-linux-musl
@@ -184,7 +196,7 @@ $(ISO_TEST): $(KERNEL) $(USER)/root.elf tools/grubcfg.py
 
 # ---- commands ------------------------------------------------------------------------
 .PHONY: all deps iso run run-iso debug check host-tests host-fuzz fuzz bench clean
-all: $(KERNEL) $(USER_PROGS) $(BAD_ELF_STAMP)
+all: $(KERNEL) $(KERNEL_CHECK) $(USER_PROGS) $(BAD_ELF_STAMP)
 
 deps:
 	@tools/deps.sh

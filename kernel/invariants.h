@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Whole-kernel invariant checks, run after every kernel entry when enabled (debug builds,
- * `checkinvariants` on the command line: the fuzzer's boots). */
+/* Whole-kernel invariant checks, run after every kernel entry when enabled (the checking
+ * kernel, CONFIG_INVARIANTS, booted with `checkinvariants`: the fuzzer's boots). */
 #ifndef INVARIANTS_H
 #define INVARIANTS_H
 
@@ -16,7 +16,7 @@ void invariants_check(void);
 static inline void
 invariants_exit_check(void)
 {
-    if (CONFIG_DEBUG && unlikely(invariants_enabled))
+    if (CONFIG_INVARIANTS && unlikely(invariants_enabled))
         invariants_check();
 }
 

@@ -29,6 +29,12 @@ typedef uint64_t vaddr_t;       /* a virtual address */
 #ifndef CONFIG_DEBUG
 #define CONFIG_DEBUG    1
 #endif
+/* The checking kernel (build/kernel-check.elf): whole-kernel invariants after every kernel
+ * exit when booted with `checkinvariants` (kernel/invariants.c). Not in the kernel that
+ * runs: the check would cost the fast path a load and a branch each way. */
+#ifndef CONFIG_INVARIANTS
+#define CONFIG_INVARIANTS 0
+#endif
 
 /* Formatting (printf.c): a freestanding subset of printf. Returns the characters produced. */
 typedef void (*fmt_out_fn)(void *ctx, char c);

@@ -58,8 +58,12 @@ options_init(const struct bootinfo *bi)
         fastpath_enabled = false;       /* every IPC on the slow path, for the tests */
     if (bootinfo_option(bi, "nopcid", NULL, 0))
         arch_tlb_tags(false);           /* untagged TLB: every switch flushes */
-    if (CONFIG_DEBUG && bootinfo_option(bi, "checkinvariants", NULL, 0))
-        invariants_enabled = true;      /* every kernel exit checks them all: slow */
+    if (bootinfo_option(bi, "checkinvariants", NULL, 0)) {
+        if (CONFIG_INVARIANTS)
+            invariants_enabled = true;  /* every kernel exit checks them all: slow */
+        else
+            kprintf("mica: checkinvariants needs the checking kernel, kernel-check.elf\n");
+    }
 }
 
 noreturn void

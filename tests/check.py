@@ -74,7 +74,9 @@ def symbolize(kernel, addrs):
 
 def check_boot(test, build):
     kw = dict(timeout=test.timeout, extra=test.qemu_extra, script=test.script)
-    kernel = os.path.join(build, "kernel.elf")
+    # Boots that check the kernel's invariants need the checking kernel (docs/reliability.md).
+    kernel = os.path.join(build, "kernel-check.elf" if "checkinvariants" in test.cmdline
+                          else "kernel.elf")
     if test.cdrom:
         kw["cdrom"] = os.path.join(build, test.cdrom)
     else:

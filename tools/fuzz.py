@@ -25,7 +25,8 @@ def run(build, seed, calls, check_invariants, timeout, extra=()):
         opts.append("checkinvariants")
     user = os.path.join(build, "user")
     start = time.monotonic()
-    boot = qemu.boot(kernel=os.path.join(build, "kernel.elf"),
+    kernel = "kernel-check.elf" if check_invariants else "kernel.elf"
+    boot = qemu.boot(kernel=os.path.join(build, kernel),
                      modules=[os.path.join(user, "fuzz.elf"),
                               os.path.join(user, "fuzz_workload.elf")],
                      cmdline=" ".join(opts), timeout=timeout)
@@ -62,7 +63,7 @@ def chaos(build, timeout=600):
     after every kernel exit: the checks slow the clients down, so the servers are crashed
     many more times than in make check's run."""
     user = os.path.join(build, "user")
-    boot = qemu.boot(kernel=os.path.join(build, "kernel.elf"), timeout=timeout,
+    boot = qemu.boot(kernel=os.path.join(build, "kernel-check.elf"), timeout=timeout,
                      modules=[os.path.join(user, m) for m in CHAOS],
                      cmdline="debugexit checkinvariants")
     log = boot.output
