@@ -13,19 +13,30 @@
 #include "device.h"
 #include "invoke.h"
 
-static struct { paddr_t base, end; } ram[BOOT_MAX_REGIONS];
+struct range {
+    paddr_t base, end;
+};
+static struct range ram[BOOT_MAX_REGIONS + BOOT_MAX_MODULES + 1];
 static unsigned nram;
+
+static bool truncated;                   /* the memory map had more than we kept */
 
 void
 device_init(const struct bootinfo *bi)
 {
-    for (unsigned i = 0; i < bi->nmem && nram < BOOT_MAX_REGIONS; i++) {
+    extern char __kernel_start[], __kernel_end[];
+    for (unsigned i = 0; i < bi->nmem; i++) {
         const struct mem_region *m = &bi->mem[i];
         if (m->type != MEM_AVAILABLE && m->type != MEM_ACPI_RECLAIMABLE && m->type != MEM_NVS)
             continue;
         ram[nram].base = m->base;
         ram[nram++].end = m->len > ~0UL - m->base ? ~0UL : m->base + m->len;
     }
+    /* The kernel and the boot modules are RAM whatever the map says. */
+    for (unsigned i = 0; i < bi->nmod; i++)
+        ram[nram++] = (struct range){ bi->mod[i].start, bi->mod[i].end };
+    ram[nram++] = (struct range){ virt_to_phys(__kernel_start), virt_to_phys(__kernel_end) };
+    truncated = bi->dropped;
 }
 
 static bool
@@ -64,8 +75,9 @@ device_memory_invoke(struct invocation *inv)
     if (pa % size || pa < block->obj || bits > block->size_bits ||
         pa - block->obj > block_size - size)
         return MICA_E_RANGE;                    /* not inside the block */
-    if (frame && (is_ram(pa, size) || arch_phys_kernel_mmio(pa, size)))
-        return MICA_E_INVALID_ARG;              /* RAM, or the kernel's own registers */
+    if (frame && (truncated || is_ram(pa, size) || arch_phys_kernel_mmio(pa, size)))
+        return MICA_E_INVALID_ARG;              /* RAM, or the kernel's own registers (or
+                                                 * a memory map too long to know) */
 
     struct cte *cnode, *dest;
     int err = lookup_cap(inv->caller, inv->mr[3], MICA_OBJ_CNODE, MICA_RIGHT_WRITE, &cnode);

@@ -64,6 +64,7 @@ elf_check(const void *image, size_t size, const struct elf_limits *lim, const ch
 
     bool entry_ok = false;
     unsigned loads = 0;
+    uint64_t prev_start = 0, prev_end = 0;      /* the last loadable segment's range */
     for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *ph = elf_phdr(image, i);
         if (ph->type != ELF_PT_LOAD)
@@ -73,13 +74,15 @@ elf_check(const void *image, size_t size, const struct elf_limits *lim, const ch
             return err;
         if (ph->memsz == 0)
             continue;
+        /* Loadable segments come in address order (the ELF specification says so), which
+         * loaders rely on: then each only needs to be checked against the one before. */
+        if (loads && ph->vaddr < prev_start)
+            return reject(why, "segments not in address order");
+        if (loads && ph->vaddr < prev_end)
+            return reject(why, "two segments overlap");
+        prev_start = ph->vaddr;
+        prev_end = ph->vaddr + ph->memsz;       /* check_segment: no wrap */
         loads++;
-        for (unsigned j = 0; j < i; j++) {
-            const struct elf64_phdr *q = elf_phdr(image, j);
-            if (q->type == ELF_PT_LOAD && q->memsz && ph->vaddr < q->vaddr + q->memsz &&
-                q->vaddr < ph->vaddr + ph->memsz)
-                return reject(why, "two segments overlap");
-        }
         if ((ph->flags & ELF_PF_X) && eh->entry >= ph->vaddr && eh->entry < ph->vaddr + ph->memsz)
             entry_ok = true;
     }

@@ -45,7 +45,8 @@ struct elf_limits {
 /*
  * Check that image[0, size) is an ELF64 executable we can load: identity, type, machine,
  * program headers inside the file, every PT_LOAD inside the file and inside the user range,
- * no two PT_LOADs sharing an address, the entry point in an executable segment.
+ * PT_LOADs in address order and sharing no address, the entry point in an executable
+ * segment.
  * Returns MICA_E_OK, or MICA_E_BAD_ELF with *why set to a short reason.
  */
 int elf_check(const void *image, size_t size, const struct elf_limits *lim, const char **why);

@@ -182,7 +182,8 @@ map_item(struct tcb *r, struct cte *dest, struct cte *src, uint64_t va, uint64_t
             src->cap.extra = was.extra;
             return false;
         }
-        vspace_release(&was);
+        if (was.extra != src->cap.extra)        /* a stale record naming the new place (a */
+            vspace_release(&was);               /* reused ASID) must not undo it */
         cte_move(dest, src);
         return true;
     }

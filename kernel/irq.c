@@ -6,8 +6,9 @@
  * notification; an interrupt on the line is masked by the arch, signals the notification
  * with its badge and stays masked until the driver, having served its device, ACKs.
  *
- * Invariant: a line is unmasked only while it is taken and its notification bound (ACK
- * needs one; CLEAR and the handler's destruction mask the line). The binding is a copy of
+ * Invariant: a line is unmasked only while it is taken (ACK needs a bound notification;
+ * CLEAR and the handler's destruction mask the line); a line unmasked when its binding was
+ * revoked takes at most one more interrupt, which masks it and is dropped. The binding is a copy of
  * the notification capability in kernel memory, a child of the driver's capability, so
  * the notification lives as long as it is bound and revoking the driver's capability
  * unbinds it. An interrupt that finds no notification is dropped (its line stays masked).

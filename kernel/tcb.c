@@ -49,8 +49,13 @@ configure(struct invocation *inv, struct tcb *t)
     if (!vspace && t->state == THREAD_RUNNABLE)
         return MICA_E_BAD_STATE;            /* a running thread needs an address space */
 
-    /* Point of no return. The old references go first: a CNode they free is only queued,
+    /* Point of no return. A fault waiting for its reply is abandoned if the address space
+     * changes (it happens again in the new one): a pager's map item must land only in the
+     * space that faulted. The old references go first: a CNode they free is only queued,
      * so the new sources stay valid until the invocation ends. */
+    if (t->fault_pending && t->state == THREAD_BLOCKED_REPLY &&
+        (!vspace || vspace->cap.obj != t->vtable.cap.obj))
+        ipc_cancel(t, MICA_E_OK);
     cte_clear(&t->ctable);
     cte_clear(&t->vtable);
     cte_clear(&t->fault_ep);

@@ -64,9 +64,14 @@ def mutations(good):
         m(lambda i: set_load(i, text, 3, 0xffffffff80100000))
     yield "address-wraps", "address range wraps", \
         m(lambda i: set_load(i, last, 3, 0xfffffffffffff000) or set_load(i, last, 6, 0x2000))
-    # Inside the text segment, with the address still congruent to the file offset.
-    overlap = loads[text][3] - loads[text][2] % 4096 + loads[last][2] % 4096
-    yield "overlap", "two segments overlap", m(lambda i: set_load(i, last, 3, overlap))
+    # The last segment moved inside the text segment, the address still congruent to the
+    # file offset: below the segment before it.
+    inside = loads[text][3] - loads[text][2] % 4096 + loads[last][2] % 4096
+    yield "out-of-order", "segments not in address order",  \
+        m(lambda i: set_load(i, last, 3, inside))
+    # The text segment grown into the last one.
+    yield "overlap", "two segments overlap", \
+        m(lambda i: set_load(i, text, 6, loads[last][3] - loads[text][3] + 16))
     yield "entry-outside", "entry point not in an executable segment", \
         m(lambda i: set_ehdr(i, 4, 0x10))
     # Passes every check, but asks for 1 TiB of zeroed memory: loading runs out and unwinds.

@@ -289,6 +289,50 @@ garbage(void)
            faults_served - served);
 }
 
+/* A fault's map item lands only in the space that faulted: a thread moved to another
+ * address space while its fault waits has its fault abandoned (review finding). */
+static volatile int moved_ran;
+static void
+mover(uint64_t unused)
+{
+    (void)unused;
+    (void)*(volatile uint64_t *)(BASE + 0x180000);   /* not mapped: a page fault */
+    moved_ran = 1;
+    for (;;)
+        mica_yield();
+}
+
+static void
+moved_fault(void)
+{
+    static struct mica_thread th;
+    mica_cptr_t ep = test_make(MICA_OBJ_ENDPOINT, 0), vs = test_make(MICA_OBJ_VSPACE, 0);
+    long err = mica_thread_create(&th, test_untyped, test_slot(), mover, 0, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(th.tcb, CNODE, VSPACE, (uint64_t)&th.ipc, ep);
+    if (!err)
+        err = mica_tcb_resume(th.tcb);
+    struct mica_msg m = { 0 };
+    if (!err)
+        err = mica_recv(ep, &m, 1000 * MS);
+    /* Now it waits for our reply; it goes to another address space. */
+    if (!err)
+        err = test_map_tables(vs, BASE);
+    if (!err)
+        err = mica_tcb_configure(th.tcb, CNODE, vs, 0, ep);
+    mica_cptr_t frame = test_make(MICA_OBJ_FRAME, 12);
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    buf->caps[0] = frame;
+    buf->map_attrs = 0;
+    m.info = mica_msginfo_caps(MICA_FAULT_REPLY_RESUME, 1, 0) | MICA_MSG_MAP;
+    long reply = mica_reply_recv(ep, &m, MICA_TIMEOUT_POLL);
+    EXPECT("moved_thread_fault_abandoned",
+           !err && reply == MICA_E_TIMEOUT && !test_mapped(vs, BASE + 0x180000, NULL) &&
+           !test_mapped(VSPACE, BASE + 0x180000, NULL) && !moved_ran,
+           "err %s, reply %s", mica_errname(err), mica_errname(reply));
+    mica_tcb_suspend(th.tcb);
+}
+
 int
 main(void)
 {
@@ -303,5 +347,6 @@ main(void)
     windows();
     chain();
     garbage();
+    moved_fault();
     return test_failures;
 }

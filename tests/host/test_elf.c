@@ -466,13 +466,23 @@ elf_overlapping_segments_are_rejected(void **state)
     assert_rejected(im, "overlap");
 }
 
-/* Overlap is found whatever the order of the program headers. */
+/* Loadable segments must come in address order: one below the one before is refused,
+ * whether it overlaps it or not (a loader walks them in order, once). */
 static void
 elf_segment_overlapping_an_earlier_one_from_below_is_rejected(void **state)
 {
     struct image *im = *state;
     phdr(im, 1)->vaddr = TEXT_VADDR - 0x1000;   /* [0x3ff000, 0x401000) covers the text */
-    assert_rejected(im, "overlap");
+    assert_rejected(im, "address order");
+}
+
+static void
+elf_segments_out_of_address_order_are_rejected(void **state)
+{
+    struct image *im = *state;
+    phdr(im, 1)->vaddr = 0x100000;              /* far below the text, no overlap */
+    phdr(im, 1)->offset = 0x1000;
+    assert_rejected(im, "address order");
 }
 
 static void
@@ -574,6 +584,7 @@ main(void)
         T(elf_segment_address_not_congruent_to_offset_is_rejected),
         T(elf_overlapping_segments_are_rejected),
         T(elf_segment_overlapping_an_earlier_one_from_below_is_rejected),
+        T(elf_segments_out_of_address_order_are_rejected),
         T(elf_segment_inside_another_is_rejected),
         T(elf_without_pt_load_is_rejected),
         T(elf_with_only_empty_pt_loads_is_rejected),

@@ -149,9 +149,14 @@ paging_map_mmio(paddr_t pa)
     return (volatile void *)(va + pa % PAGE_SIZE);
 }
 
+#define MSI_WINDOW      0xfee00000UL    /* the local APIC's page and the interrupt-message */
+#define MSI_WINDOW_SIZE 0x100000UL      /* window around it: writes there are interrupts */
+
 bool
 arch_phys_kernel_mmio(paddr_t base, uint64_t size)
 {
+    if (base < MSI_WINDOW + MSI_WINDOW_SIZE && MSI_WINDOW < base + size)
+        return true;
     for (vaddr_t va = KERNEL_MMIO_BASE; va < mmio_next; va += PAGE_SIZE) {
         paddr_t pa = *walk(kernel_pml4, va, 0, false, 0) & PTE_ADDR;
         if (pa - base < size)
