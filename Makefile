@@ -116,7 +116,8 @@ $(USER)/root.elf: $(BUILD)/servers/root/main.c.o $(ULIB)
 
 # The system `make run` boots: init, its manifest, and the servers it names.
 SERVERS     := names supervisor console timer shell
-SYSTEM      := $(USER)/init.elf $(USER)/manifest $(SERVERS:%=$(USER)/%.elf)
+SYSTEM      := $(USER)/init.elf $(USER)/manifest $(SERVERS:%=$(USER)/%.elf) \
+               $(USER)/mem_server.elf
 $(USER)/init.elf: $(BUILD)/servers/init/main.c.o $(BUILD)/servers/init/manifest.c.o $(ULIB)
 	$(call link-user,$@,$(filter %.c.o,$^))
 define server-rule
@@ -140,7 +141,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
                crasher memsrv memclient chan chan_server protocols fuzz fuzz_workload \
-               isolation isolation_peer conchan
+               isolation isolation_peer conchan heapuser
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

@@ -129,6 +129,24 @@ mem_copy(mica_cptr_t ep, uint64_t src, uint64_t src_va, uint64_t dst, uint64_t d
     return mem_rpc(ep, MEM_COPY, 4, mr, 0, NULL);
 }
 
+void *
+mem_alloc(mica_cptr_t ep, size_t size)
+{
+    static uint64_t next = MEM_HEAP_BASE;      /* regions go up, a guard page apart */
+    uint64_t bytes = (size + 4095) & ~4095UL;
+    if (!bytes || bytes > (1UL << 40) || mem_map(ep, next, bytes, MEM_W))
+        return NULL;
+    void *p = (void *)next;
+    next += bytes + 4096;
+    return p;
+}
+
+long
+mem_free(mica_cptr_t ep, void *p)
+{
+    return mem_unmap(ep, (uint64_t)p);
+}
+
 long
 mem_device(mica_cptr_t ep, uint64_t client, uint64_t vaddr, uint64_t size, unsigned rights,
            uint64_t paddr, mica_cptr_t block)

@@ -133,6 +133,13 @@ long mem_client_give(mica_cptr_t ep, uint64_t client, mica_cptr_t cnode, uint64_
 long mem_map(mica_cptr_t ep, uint64_t vaddr, uint64_t size, unsigned rights);
 long mem_unmap(mica_cptr_t ep, uint64_t vaddr);
 
+/* Memory for a program, from the memory server: a demand-zero, writable region of at least
+ * size bytes (whole pages) at the next free place of the heap area, or NULL; and giving it
+ * back. Pages are charged to the quota when first touched. */
+#define MEM_HEAP_BASE       0x100000000000UL
+void *mem_alloc(mica_cptr_t ep, size_t size);
+long mem_free(mica_cptr_t ep, void *p);
+
 struct mem_usage {
     uint64_t pages, quota, regions, free;
 };

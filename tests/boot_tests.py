@@ -55,8 +55,8 @@ PANIC_LINES = [r"mica: PANIC: ", r"rip [0-9a-f]{16}", r"cr2 [0-9a-f]{16}", r"sta
                r"#0 [0-9a-f]{16}", r"system halted"]
 
 
-SYSTEM = ["init.elf", "manifest", "names.elf", "supervisor.elf", "console.elf", "timer.elf",
-          "shell.elf"]
+SYSTEM = ["init.elf", "manifest", "names.elf", "supervisor.elf", "mem_server.elf", "console.elf",
+          "timer.elf", "shell.elf"]
 PROMPT = r"mica> "
 
 
@@ -118,15 +118,17 @@ def boot_tests(build):
                  expect=[r"TEST PASS too_small_a_cnode_refused"]),
         BootTest("system_boots_to_the_shell", modules=SYSTEM, within_seconds=1.0,
                  script=[(PROMPT, "halt\n")],
-                 expect=[r"init: 5 tasks started from the manifest", PROMPT]),
+                 expect=[r"init: 6 tasks started from the manifest", PROMPT]),
         BootTest("shell_commands", modules=SYSTEM,
                  script=[(PROMPT, "ps\n"), (PROMPT, "names\n"), (PROMPT, "bogus\n"),
-                         (PROMPT, "echo hello\n"), (PROMPT, "halt\n")],
+                         (PROMPT, "echo hello\n"), (PROMPT, "heap 64\n"), (PROMPT, "halt\n")],
                  expect=[r"ps", r"#  task +state +memory +pages +restarts",
-                         r"0  names +running +1024K +\d+ +0",
-                         r"2  console +running", r"4  shell +running",
+                         r"0  names +running +1024K +\d+ +0", r"2  mem_server +running",
+                         r"3  console +running", r"5  shell +running",
                          r"console +registered by init", r"timer +registered by init",
-                         r"bogus: unknown command", r"hello", r"shell: halting",
+                         r"bogus: unknown command", r"hello",
+                         r"heap: 64 KiB from the memory server, zero; 19 pages of 256 charged",
+                         r"shell: halting",
                          r"thread 'shell' halted the machine, status 0"]),
         *[BootTest(f"bad_manifest_{case.replace('-', '_')}", reason="failure",
                    modules=["init.elf", f"manifests/{case}/manifest"] + SYSTEM[2:],
@@ -159,6 +161,14 @@ def boot_tests(build):
                  + [r"supervisor: 'console' restarted"],
                  expect=[r"conchan: lines=400 written=400 failed=\d+ reconnects=2 bad=0",
                          r"TEST PASS conchan_every_line_written"]),
+        BootTest("memory_server_in_the_system", reason="timeout", timeout=8.0,
+                 modules=["init.elf", "manifests/heap/manifest", "names.elf", "supervisor.elf",
+                          "mem_server.elf", "heapuser.elf"],
+                 expect=[r"init: 4 tasks started", r"TEST PASS heap_pages_come_zero",
+                         r"TEST PASS heap_pages_are_charged", r"TEST PASS heap_freed",
+                         r"mem: client \d+ thread \d+: write at 0x1000000\w+.*quota used up",
+                         r"supervisor: 'heapuser' failed: a fault its pager would not resolve",
+                         r"supervisor: 'heapuser' is not to be restarted"]),
         BootTest("restart_loop_backed_off", reason="timeout", timeout=6.0,
                  modules=["init.elf", "manifests/restart-loop/manifest", "names.elf",
                           "supervisor.elf", "crasher.elf"],

@@ -20,6 +20,9 @@ enum mica_task_slot {
     MICA_TASK_SLOT_FAULTS = 11,     /* supervisor: the endpoint its tasks' faults come to */
     MICA_TASK_SLOT_UNTYPED = 12,    /* untyped memory of its own to use: a quarter of its
                                      * memory= (the rest is what it is made of) */
+    MICA_TASK_SLOT_MEMORY = 13,     /* heap=SIZE: its requests to the memory server */
+    MICA_TASK_SLOT_FAILURES = 14,   /* supervisor: a notification bound to it, signalled by
+                                     * the memory server for a fault it would not resolve */
     MICA_TASK_SLOT_FIRST_FREE = 16,
 };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "mem.h"
 #include "proto.h"
 #include "spawn.h"
 
@@ -31,6 +32,8 @@ struct task {
     /* What it is given, held by init so that it survives restarts. */
     mica_cptr_t service, irq, irq_ntfn, ports, device;
     uint64_t spare;                 /* a slot for the untyped memory it gets to use itself */
+    uint64_t mem_client;            /* heap=: its number at the memory server (0: none) */
+    uint64_t mem_fault;             /* heap=: a slot for its fault endpoint (the server's) */
 };
 
 static const struct mica_bootinfo *bi;
@@ -39,7 +42,8 @@ static struct task tasks[MANIFEST_MAX_TASKS];
 static struct mica_spawner spawner;
 static uint64_t next_slot;
 static mica_cptr_t untyped, control, faults, names = MICA_CPTR_NULL;
-static int names_task = -1, supervisor_task = -1;
+static int names_task = -1, supervisor_task = -1, pager_task = -1;
+static mica_cptr_t mem_ep, failures;        /* the memory server; its reports of failures */
 
 static uint64_t
 slot(void)
@@ -120,6 +124,10 @@ provide(struct task *t)
 {
     const struct manifest_task *m = t->m;
     unsigned line = m->line;
+    if (m->pager)
+        return;                                 /* lib/mem.c gives it what it needs */
+    if (m->heap)
+        t->mem_fault = slot();
     if (m->serve)
         t->service = make(MICA_OBJ_ENDPOINT, 0);
     if (m->irq >= 0) {
@@ -169,6 +177,53 @@ give(struct task *t, uint64_t dest, mica_cptr_t src, unsigned rights, uint64_t b
     return mica_cnode_mint(t->t.cnode, dest, CNODE, src, rights, badge);
 }
 
+/* The memory server: the boot task the kernel made of its module, given its memory= and
+ * started by lib/mem.c (its CNode is big: a slot or two for every page it hands out). */
+static long
+start_pager(struct task *t)
+{
+    /* Its memory from the largest untyped block besides the one init makes tasks from. */
+    unsigned bits = (unsigned)__builtin_ctzl(t->m->memory);
+    mica_cptr_t from = untyped;
+    for (uint64_t i = 0, best = 0; i < bi->untyped_count; i++) {
+        mica_cptr_t s = bi->first_untyped + i;
+        if (s != untyped && bi->untyped[i].size_bits >= bits && bi->untyped[i].size_bits > best) {
+            best = bi->untyped[i].size_bits;
+            from = s;
+        }
+    }
+    struct mem_server_cfg cfg = {
+        .module = (unsigned)(t->module - bi->module), .cnode_bits = 14, .give = from,
+        .give_bits = bits, .prio = t->m->prio, .slot = slot,
+    };
+    long err = mem_server_start(&cfg, untyped, &mem_ep);
+    if (!err)
+        err = mica_tcb_set_name(t->module->tcb, t->m->name);
+    t->state = err ? TASK_FAILED : TASK_RUNNING;
+    return err;
+}
+
+/* heap=: the task is a client of the memory server: its page faults go there, its requests
+ * (MICA_TASK_SLOT_MEMORY) map regions of demand-zero memory up to its quota, and a fault
+ * the server will not resolve is reported to the supervisor (a bit of its failures
+ * notification). */
+static long
+heap_client(struct task *t, unsigned i)
+{
+    mica_cptr_t report = slot();
+    long err = mem_client_create(mem_ep, t->t.vspace, t->m->heap / 4096, &t->mem_client);
+    if (!err)
+        err = mem_client_attach(mem_ep, t->mem_client, t->t.tcb, t->t.cnode, t->t.vspace, 0,
+                                t->mem_fault);
+    if (!err)
+        err = mem_client_give(mem_ep, t->mem_client, t->t.cnode, MICA_TASK_SLOT_MEMORY);
+    if (!err && failures && !(err = mica_cnode_mint(CNODE, report, CNODE, failures,
+                                                     MICA_RIGHT_WRITE, 1UL << i)))
+        err = mem_client_supervisor(mem_ep, t->mem_client, report);
+    mica_cnode_delete(CNODE, report);           /* the server holds its copy */
+    return err;
+}
+
 /* Make the task from its module and start it; its capabilities per its manifest line. */
 static long
 start(unsigned i)
@@ -177,6 +232,8 @@ start(unsigned i)
     const struct manifest_task *m = t->m;
     uint64_t badge = i + 1;
     const char *why = NULL;
+    if ((int)i == pager_task)
+        return start_pager(t);
     /* A quarter of its memory is its own to use (MICA_TASK_SLOT_UNTYPED); the rest it is
      * made of. Both come from its block, so its quota holds. */
     unsigned bits = (unsigned)__builtin_ctzl(m->memory) - 2;
@@ -202,6 +259,10 @@ start(unsigned i)
         err = give(t, MICA_TASK_SLOT_CONTROL, control, MICA_RIGHT_WRITE | MICA_RIGHT_GRANT, badge);
     if (!err && m->supervisor && faults)
         err = give(t, MICA_TASK_SLOT_FAULTS, faults, MICA_RIGHTS_ALL, 0);
+    if (!err && m->supervisor && failures)
+        err = give(t, MICA_TASK_SLOT_FAILURES, failures, MICA_RIGHTS_ALL, 0);
+    if (!err && m->heap)
+        err = heap_client(t, i);
     if (!err)
         err = mica_tcb_resume(t->t.tcb);
     if (err) {
@@ -220,6 +281,11 @@ start(unsigned i)
 static void
 end(struct task *t)
 {
+    if (t->mem_client) {                        /* its pages and the server's hold on it */
+        mem_client_destroy(mem_ep, t->mem_client);
+        t->mem_client = 0;
+        mica_cnode_delete(CNODE, t->mem_fault);
+    }
     mica_cnode_revoke(CNODE, t->t.untyped);
     if (!names || t == &tasks[names_task])
         return;
@@ -280,6 +346,8 @@ handle(struct mica_msg *m, unsigned *len)
     if (mica_msg_length(m->info) < 1 || index >= manifest.count)
         return MICA_E_RANGE;
     struct task *t = &tasks[index];
+    if ((int)index == pager_task && label != INIT_TASK_INFO)
+        return MICA_E_BAD_STATE;                /* the memory server is not init's to end */
     switch (label) {
     case INIT_TASK_INFO: {
         struct mica_ipc_buffer *buf = mica_ipc_buffer();
@@ -353,6 +421,13 @@ check_manifest(void)
             names_task = (int)i;
         if (m->supervisor)
             supervisor_task = (int)i;
+        if (m->pager)
+            pager_task = (int)i;
+        if (m->heap && pager_task < 0)
+            stop("manifest line %u: heap= needs the memory server (pager) on an earlier line",
+                 m->line);
+        if (m->pager && (m->restart || m->serve || m->irq >= 0 || m->ports || m->device))
+            stop("manifest line %u: the memory server takes no other options", m->line);
         if (m->prio > MICA_BOOT_PRIO + 50)
             stop("manifest line %u: a priority above 150 is init's and the kernel's", m->line);
     }
@@ -381,18 +456,24 @@ main(void)
         stop("%s", err);
     check_manifest();
 
-    /* The kernel made a suspended task of every executable module; we make our own. */
+    /* The kernel made a suspended task of every executable module; we make our own (but
+     * the memory server's, which lib/mem.c starts). */
     for (uint64_t i = 1; i < bi->module_count; i++)
-        if (bi->module[i].tcb)
+        if (bi->module[i].tcb && (pager_task < 0 || tasks[pager_task].module != &bi->module[i]))
             mica_cnode_delete(CNODE, bi->module[i].tcb);
 
     control = make(MICA_OBJ_ENDPOINT, 0);
     if (supervisor_task >= 0)
         faults = make(MICA_OBJ_ENDPOINT, 0);
+    if (supervisor_task >= 0 && pager_task >= 0)
+        failures = make(MICA_OBJ_NOTIFICATION, 0);
     for (unsigned i = 0; i < manifest.count; i++)
         provide(&tasks[i]);
     for (unsigned i = 0; i < manifest.count; i++) {
-        if (start(i))
+        long err = start(i);
+        if (err)
+            mica_printf("init: '%s': %s\n", tasks[i].m->name, mica_errname(err));
+        if (err)
             stop("'%s' did not start", tasks[i].m->name);
         if ((int)i == names_task) {
             names = slot();

@@ -90,6 +90,7 @@ option(struct parser *ps, struct manifest_task *t, char *word)
         { "registry", offsetof(struct manifest_task, names) },
         { "supervises", offsetof(struct manifest_task, supervisor) },
         { "control", offsetof(struct manifest_task, control) },
+        { "pager", offsetof(struct manifest_task, pager) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(word, flags[i].name))
@@ -108,6 +109,12 @@ option(struct parser *ps, struct manifest_task *t, char *word)
         if (v < MANIFEST_MEMORY_MIN || (v & (v - 1)))
             return fail(ps, "memory=%s: a power of two from 256K to 1G", value);
         t->memory = v;
+    } else if (!strcmp(word, "heap")) {
+        if (number(ps, value, true, MANIFEST_MEMORY_MAX, &v))
+            return -1;
+        if (v < 4096 || v % 4096)
+            return fail(ps, "heap=%s: whole pages, at least one", value);
+        t->heap = v;
     } else if (!strcmp(word, "prio")) {
         if (number(ps, value, false, 255, &v))
             return -1;
@@ -177,6 +184,8 @@ task_line(struct parser *ps, struct manifest *m, const char *name)
             return fail(ps, "a second names server (line %u)", m->task[i].line);
         if (t->supervisor && m->task[i].supervisor)
             return fail(ps, "a second supervisor (line %u)", m->task[i].line);
+        if (t->pager && m->task[i].pager)
+            return fail(ps, "a second memory server (line %u)", m->task[i].line);
     }
     if (t->names)
         t->serve = true;                        /* what it serves is the registry */

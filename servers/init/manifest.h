@@ -22,6 +22,8 @@ struct manifest_task {
     bool names;                     /* registry: it is the names server */
     bool supervisor;                /* supervises: it is the supervisor */
     bool control;                   /* it may call init's control endpoint */
+    bool pager;                     /* pager: it is the memory server */
+    uint64_t heap;                  /* heap=SIZE: bytes it may take from the memory server */
     uint64_t memory;                /* bytes of memory it is made from (a power of two) */
     unsigned prio;
     int irq;                        /* -1: none */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "services.h"
 
 #include <mica/task.h>
@@ -63,6 +64,30 @@ names(void)
     }
 }
 
+/* Memory from the memory server (heap= in the manifest): taken, touched, counted, freed. */
+static void
+heap(unsigned long kib)
+{
+    struct mica_cap_info info = { 0 };
+    if (mica_cnode_identify(CNODE, MICA_TASK_SLOT_MEMORY, &info) || !info.type) {
+        mica_log("heap: no memory server (heap= in the manifest)\n");
+        return;
+    }
+    uint8_t *p = kib && kib <= 1024 ? mem_alloc(MICA_TASK_SLOT_MEMORY, kib << 10) : NULL;
+    if (!p) {
+        mica_log("heap: %lu KiB: refused\n", kib);
+        return;
+    }
+    bool zero = true;
+    for (unsigned long i = 0; i < kib << 10; i += 4096)
+        zero = zero && !p[i];
+    struct mem_usage use = { 0 };
+    mem_usage(MICA_TASK_SLOT_MEMORY, &use);
+    mica_log("heap: %lu KiB from the memory server, %s; %lu pages of %lu charged\n", kib,
+             zero ? "zero" : "NOT ZERO", (unsigned long)use.pages, (unsigned long)use.quota);
+    mem_free(MICA_TASK_SLOT_MEMORY, p);
+}
+
 static void
 run(char *line)
 {
@@ -72,7 +97,8 @@ run(char *line)
     struct mica_msg m;
     if (!strcmp(cmd, "help")) {
         mica_log("ps: the tasks, their memory and restarts; names: the registry;\n"
-            "kill N: stop task N; crash N: make task N fault; echo TEXT; halt\n");
+            "kill N: stop task N; crash N: make task N fault; heap K: take K KiB from the\n"
+            "memory server and give them back; echo TEXT; halt\n");
     } else if (!strcmp(cmd, "ps")) {
         ps();
     } else if (!strcmp(cmd, "names")) {
@@ -80,6 +106,8 @@ run(char *line)
     } else if ((!strcmp(cmd, "kill") || !strcmp(cmd, "crash")) && arg) {
         long err = control(cmd[0] == 'k' ? INIT_STOP : INIT_CRASH, strtoul(arg, NULL, 0), &m);
         mica_log("%s %s: %s\n", cmd, arg, err ? mica_errname(err) : "done");
+    } else if (!strcmp(cmd, "heap") && arg) {
+        heap(strtoul(arg, NULL, 0));
     } else if (!strcmp(cmd, "echo")) {
         mica_log("%s\n", arg ? arg + 0 : "");
     } else if (!strcmp(cmd, "halt")) {

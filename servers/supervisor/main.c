@@ -7,6 +7,8 @@
  * error). A task that fails more than RESTART_LIMIT times within WINDOW_MS is backed off:
  * reported and not restarted again. If the supervisor itself fails, init restarts it.
  */
+#include <stdio.h>
+
 #include "services.h"
 
 #include <mica/task.h>
@@ -79,10 +81,11 @@ find_console(void)
         mica_log_to(CONSOLE);
 }
 
+/* Task index failed (what: how, for the report): report it, and have init restart it if
+ * its manifest line says so and it has not failed too often. */
 static void
-failed(const struct mica_msg *fault)
+failed(uint64_t index, const char *what)
 {
-    uint64_t index = fault->badge - 1;
     struct mica_msg m;
     char name[MICA_NAME_MAX] = "?";
     bool restart = false;
@@ -92,9 +95,7 @@ failed(const struct mica_msg *fault)
         restart = mica_ipc_buffer()->mr[8];
     }
     find_console();
-    mica_log("supervisor: '%s' failed: %s at %#lx, ip %#lx\n", name,
-                fault_name(mica_msg_label(fault->info)), (unsigned long)fault->mr[1],
-                (unsigned long)fault->mr[0]);
+    mica_log("supervisor: '%s' failed: %s\n", name, what);
     if (!restart) {
         mica_log("supervisor: '%s' is not to be restarted\n", name);
         init_call(INIT_GIVE_UP, index, &m);
@@ -118,6 +119,10 @@ main(void)
 {
     struct mica_msg m = { 0 };
     bool calibrated = false;
+    struct mica_cap_info info = { 0 };
+    if (!mica_cnode_identify(MICA_TASK_SLOT_CNODE, MICA_TASK_SLOT_FAILURES, &info) &&
+        info.type == MICA_OBJ_NOTIFICATION)     /* with a memory server: its reports too */
+        mica_tcb_bind_notification(MICA_TASK_SLOT_TCB, MICA_TASK_SLOT_FAILURES);
     mica_services_patience = PATIENCE;
     for (;;) {
         /* The first wait, if nothing comes, measures the time-stamp counter's rate against
@@ -129,7 +134,19 @@ main(void)
             ticks_per_ms = (rdtsc() - t0) / 100 ? (rdtsc() - t0) / 100 : 1;
             calibrated = true;
         }
-        if (!err && mica_msg_label(m.info) >= MICA_FAULT_PAGE && m.badge)
-            failed(&m);                         /* no reply: init ends the thread */
+        if (err)
+            continue;
+        if (mica_msg_label(m.info) == MICA_LABEL_NOTIFICATION) {
+            /* The memory server's report: bit i, task i had a fault it would not resolve
+             * (the thread waits, suspended). */
+            for (uint64_t bits = m.badge; bits; bits &= bits - 1)
+                failed((uint64_t)__builtin_ctzl(bits), "a fault its pager would not resolve");
+        } else if (mica_msg_label(m.info) >= MICA_FAULT_PAGE && m.badge) {
+            char what[96];                      /* no reply: init ends the thread */
+            snprintf(what, sizeof(what), "%s at %#lx, ip %#lx",
+                     fault_name(mica_msg_label(m.info)), (unsigned long)m.mr[1],
+                     (unsigned long)m.mr[0]);
+            failed(m.badge - 1, what);
+        }
     }
 }

@@ -42,8 +42,9 @@ manifest_full_example_parses(void **state)
                            "supervisor supervises control memory=512K\n"
                            "console serve restart irq=4 ports=0x3f8-0x3ff prio=150\n"
                            "timer serve device=0xfed00000/12 memory=2M\r\n"
-                           "shell control"), 0);
+                           "shell control heap=64K"), 0);
     assert_int_equal(m.count, 5);
+    assert_int_equal(m.task[4].heap, 64 << 10);
     assert_string_equal(m.task[0].name, "names");
     assert_true(m.task[0].names && m.task[0].serve && m.task[0].restart);
     assert_int_equal(m.task[0].memory, 1 << 20);
@@ -86,6 +87,8 @@ manifest_errors_name_their_line(void **state)
     assert_refused("a\n\n\na\n", 4, "started twice (line 1)");
     assert_refused("a registry\nb registry\n", 2, "second names server");
     assert_refused("a supervises\nb supervises\n", 2, "second supervisor");
+    assert_refused("a pager\nb pager\n", 2, "second memory server");
+    assert_refused("a heap=100\n", 1, "whole pages");
     assert_refused("# nothing\n\n", 1, "no task");
     assert_refused("", 1, "no task");
     assert_refused("abcdefghijklmnopqrstuvwxyz0123456789\n", 1, "longer than 31");
