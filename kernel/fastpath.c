@@ -12,6 +12,8 @@
 #include "ipc.h"
 #include "percpu.h"
 
+#include <mica/invocation.h>
+
 #include <arch/switch.h>
 
 bool fastpath_enabled = true;
@@ -34,7 +36,8 @@ static inline bool
 simple_message(const struct tcb *t, uint64_t info)
 {
     return (info & ((1UL << MICA_MSG_LABEL_SHIFT) - 1)) <= MICA_MSG_REG_WORDS &&
-           arch_syscall_timeout(&t->regs) == MICA_TIMEOUT_FOREVER && !t->flags;
+           arch_syscall_timeout(&t->regs) == MICA_TIMEOUT_FOREVER &&
+           !(t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS);
 }
 
 /* Can the kernel switch from t (which blocks) straight to partner? Only if no ready thread

@@ -16,6 +16,7 @@
 #include "vspace.h"
 
 #include <mica/bootinfo.h>
+#include <mica/invocation.h>
 
 #define ROOT_CNODE_BITS     12      /* 4096 slots */
 #define TASK_CNODE_BITS     6       /* 64 slots: one page */
@@ -143,10 +144,12 @@ boot_task_create(unsigned i, const char *name, paddr_t vspace, vaddr_t entry,
         if (err)
             return err;
     }
-    if (root.cnode && !bi)
+    if (root.cnode && !bi) {
         give_task(i, cnode);            /* the root task starts it */
-    else
-        thread_resume(t);               /* the root task, or a task nobody can start */
+    } else {
+        t->flags |= MICA_TCB_FLAG_HALT; /* the root task, or a task nobody else can start: */
+        thread_resume(t);               /* with no root task, the boot tasks are the system */
+    }
     return MICA_E_OK;
 }
 

@@ -44,6 +44,8 @@ static long
 sys_debug_halt(struct tcb *t, const struct arch_regs *r)
 {
     long status = (long)arch_syscall_arg(r, 0);
+    if (!(t->flags & MICA_TCB_FLAG_HALT))
+        return MICA_E_NO_RIGHTS;                /* stopping everybody is given, not ambient */
     kprintf("mica: thread '%s' halted the machine, status %ld (%lu IPCs on the fast path)\n",
             t->name, status, fastpath_count);
     arch_halt(status == 0 ? HALT_SUCCESS : HALT_FAILURE);

@@ -164,8 +164,11 @@ tcb_invoke(struct invocation *inv)
     case MICA_TCB_SET_FLAGS:
         if (inv->len < 1)
             return MICA_E_INVALID_ARG;
-        if (inv->mr[0] & ~(uint64_t)MICA_TCB_FLAG_REDIRECT_SYSCALLS)
+        if (inv->mr[0] & ~(uint64_t)(MICA_TCB_FLAG_REDIRECT_SYSCALLS | MICA_TCB_FLAG_HALT))
             return MICA_E_INVALID_ARG;
+        if ((inv->mr[0] & MICA_TCB_FLAG_HALT) && !(t->flags & MICA_TCB_FLAG_HALT) &&
+            !(inv->caller->flags & MICA_TCB_FLAG_HALT))
+            return MICA_E_NO_RIGHTS;            /* only a thread that may halt gives it */
         t->flags = (uint32_t)inv->mr[0];
         return MICA_E_OK;
     case MICA_TCB_SET_NAME: {

@@ -45,7 +45,8 @@ mica_set_tls_base(void *base)
     return mica_syscall2(MICA_SYS_SET_TLS_BASE, (long)base, 0);
 }
 
-/* Stop the machine (tests and the root task when it is done): 0 for success. */
+/* Stop the machine (tests and the root task when it is done): 0 for success. A thread
+ * without the right to (MICA_TCB_FLAG_HALT) stops itself instead: its task's exit. */
 _Noreturn void mica_halt(long status);
 
 /*
@@ -132,6 +133,7 @@ mica_wait(mica_cptr_t ntfn, uint64_t *bits, uint64_t timeout)
 /* A thread's area, reached through FS (the TLS base): musl's thread descriptor first,
  * then the runtime's per-thread words (the IPC buffer's address). */
 #define MICA_AREA_IPC_WORD  32
+#define MICA_AREA_TCB_WORD  33      /* the thread's own TCB capability (0: unknown) */
 struct mica_thread_area {
     uintptr_t word[64];
 } __attribute__((aligned(64)));

@@ -89,6 +89,7 @@ mica_start(uintptr_t arg)
 {
     static struct mica_ipc_buffer main_ipc __attribute__((aligned(4096)));
     mica_thread_area_init(&main_area, NULL);
+    main_area.word[MICA_AREA_TCB_WORD] = MICA_SLOT_TCB;
     if (mica_set_tls_base(&main_area))
         mica_halt(127);
     if (arg) {
@@ -103,8 +104,14 @@ mica_start(uintptr_t arg)
 _Noreturn void
 mica_halt(long status)
 {
-    for (;;)
+    mica_cptr_t self;
+    __asm__("mov %%fs:%c1, %0" : "=r"(self) : "i"(MICA_AREA_TCB_WORD * 8));
+    for (;;) {
         mica_syscall2(MICA_SYS_DEBUG_HALT, status, 0);
+        if (self)
+            mica_tcb_suspend(self);             /* not ours to stop: the thread stops */
+        mica_yield();
+    }
 }
 
 long

@@ -11,6 +11,7 @@ mica_thread_create(struct mica_thread *th, mica_cptr_t untyped, uint64_t slot,
     long err;
     th->tcb = slot;
     mica_thread_area_init(&th->area, &th->ipc);
+    th->area.word[MICA_AREA_TCB_WORD] = slot;
     if ((err = mica_untyped_retype(untyped, MICA_OBJ_TCB, 0, MICA_SLOT_CNODE, slot, 1)) ||
         (err = mica_tcb_configure(slot, MICA_SLOT_CNODE, MICA_SLOT_VSPACE, (uint64_t)&th->ipc,
                                   0)) ||

@@ -59,5 +59,9 @@ enum mica_invocation {
 /* TCB flags. REDIRECT_SYSCALLS: the thread's syscall instructions are not Mica calls but
  * faults (MICA_FAULT_SYSCALL) to its fault endpoint: the basis of OS personalities. */
 #define MICA_TCB_FLAG_REDIRECT_SYSCALLS  (1u << 0)
+/* TCB flag HALT: the thread may stop the machine (MICA_SYS_DEBUG_HALT). The root thread has
+ * it; only a thread that has it can give it (SET_FLAGS), so no task can stop the system
+ * unless it was trusted to. */
+#define MICA_TCB_FLAG_HALT               (1u << 1)
 
 #endif

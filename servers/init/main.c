@@ -263,6 +263,8 @@ start(unsigned i)
         err = give(t, MICA_TASK_SLOT_FAILURES, failures, MICA_RIGHTS_ALL, 0);
     if (!err && m->heap)
         err = heap_client(t, i);
+    if (!err && m->halt)
+        err = mica_tcb_set_flags(t->t.tcb, MICA_TCB_FLAG_HALT);
     if (!err)
         err = mica_tcb_resume(t->t.tcb);
     if (err) {

@@ -91,6 +91,7 @@ option(struct parser *ps, struct manifest_task *t, char *word)
         { "supervises", offsetof(struct manifest_task, supervisor) },
         { "control", offsetof(struct manifest_task, control) },
         { "pager", offsetof(struct manifest_task, pager) },
+        { "halt", offsetof(struct manifest_task, halt) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(word, flags[i].name))

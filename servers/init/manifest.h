@@ -23,6 +23,7 @@ struct manifest_task {
     bool supervisor;                /* supervises: it is the supervisor */
     bool control;                   /* it may call init's control endpoint */
     bool pager;                     /* pager: it is the memory server */
+    bool halt;                      /* halt: it may stop the machine (MICA_TCB_FLAG_HALT) */
     uint64_t heap;                  /* heap=SIZE: bytes it may take from the memory server */
     uint64_t memory;                /* bytes of memory it is made from (a power of two) */
     unsigned prio;

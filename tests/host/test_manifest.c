@@ -42,9 +42,10 @@ manifest_full_example_parses(void **state)
                            "supervisor supervises control memory=512K\n"
                            "console serve restart irq=4 ports=0x3f8-0x3ff prio=150\n"
                            "timer serve device=0xfed00000/12 memory=2M\r\n"
-                           "shell control heap=64K"), 0);
+                           "shell control heap=64K halt"), 0);
     assert_int_equal(m.count, 5);
     assert_int_equal(m.task[4].heap, 64 << 10);
+    assert_true(m.task[4].halt && !m.task[3].halt);
     assert_string_equal(m.task[0].name, "names");
     assert_true(m.task[0].names && m.task[0].serve && m.task[0].restart);
     assert_int_equal(m.task[0].memory, 1 << 20);
