@@ -17,7 +17,8 @@
 
 /* names: a registry of endpoints (MICA_TASK_SLOT_NAMES). */
 enum mica_names_method {
-    NAMES_REGISTER = 1,     /* MR0-3 name, caps[0] the endpoint -> status (SLOT_FULL: taken) */
+    NAMES_REGISTER = 1,     /* MR0-3 name, caps[0] the endpoint -> status (SLOT_FULL: taken;
+                             * init's registration replaces another task's) */
     NAMES_LOOKUP,           /* MR0-3 name -> caps[0] the endpoint (call with a capability
                              * that has the grant right); NO_CAP: no such name */
     NAMES_UNREGISTER,       /* MR0-3 name: only its registrant (or init) */
@@ -25,6 +26,8 @@ enum mica_names_method {
     NAMES_LIST,             /* MR0 index -> MR0-3 name, MR4 registrant's badge; RANGE past
                              * the end */
     NAMES_FORGET,           /* init only: MR0 a task's badge: drop what it registered */
+    NAMES_RESTARTED,        /* init only: MR0-3 name: its server was restarted; the name
+                             * stays, its watchers are told (and forgotten) */
 };
 
 /* init's control endpoint (MICA_TASK_SLOT_CONTROL): tasks by their index in the manifest. */
@@ -52,7 +55,8 @@ enum mica_task_state {
 #define CONSOLE_MAX         512
 enum mica_console_method {
     CONSOLE_WRITE = 1,      /* MR0 n, MR1.. bytes -> MR0 bytes taken */
-    CONSOLE_READ,           /* -> MR0 n, MR1.. bytes (n = 0: nothing yet; never blocks) */
+    CONSOLE_READ,           /* (MR0 the most to take, optional) -> MR0 n, MR1.. bytes (n = 0:
+                             * nothing yet; never blocks) */
     CONSOLE_SET_READER,     /* caps[0] a notification, signalled when there is input; the
                              * reader is whoever set it last */
     CONSOLE_MODE,           /* MR0 CONSOLE_LINE (echo, backspace, whole lines) or CONSOLE_RAW */

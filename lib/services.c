@@ -87,7 +87,7 @@ long
 mica_console_read(mica_cptr_t console, void *bytes, size_t max, size_t *n)
 {
     const uint64_t *buf = mica_ipc_buffer()->mr;
-    struct mica_msg m = { .info = mica_msginfo(CONSOLE_READ, 0) };
+    struct mica_msg m = { .info = mica_msginfo(CONSOLE_READ, 1), .mr = { max } };
     long err = request(console, &m);
     *n = 0;
     if (err)

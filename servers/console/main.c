@@ -103,11 +103,11 @@ receive(uint8_t c)
         return;
     }
     if (in_len == INPUT_MAX)
-        return;                                 /* the line is full: dropped */
+        return;                                 /* nothing taken: the reader is behind */
     input[in_len++] = c;
     transmit(&c, 1);
-    if (c == '\n')
-        in_ready = in_len;
+    if (c == '\n' || in_len == INPUT_MAX)
+        in_ready = in_len;                      /* a line, or as much of one as fits */
 }
 
 static void
@@ -159,8 +159,10 @@ handle(struct mica_msg *m, unsigned *len)
         *len = 1;
         return MICA_E_OK;
     }
-    case CONSOLE_READ: {
-        unsigned n = in_ready < CONSOLE_MAX ? in_ready : CONSOLE_MAX;
+    case CONSOLE_READ: {                        /* MR0, if given: the most to take */
+        unsigned most = words >= 1 && m->mr[0] < CONSOLE_MAX ? (unsigned)m->mr[0]
+                                                              : CONSOLE_MAX;
+        unsigned n = in_ready < most ? in_ready : most;
         *len = pack(m, input, n);
         memmove(input, input + n, in_len - n);
         in_len -= n;

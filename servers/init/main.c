@@ -101,13 +101,15 @@ names_call(uint64_t method, const char *name, mica_cptr_t cap, uint64_t arg)
     return err ? err : (long)mica_msg_label(m.info);
 }
 
-/* Register every running server's endpoint (after names started, or restarted). */
+/* Register every server's endpoint (once names has started, or restarted, before any other
+ * task runs: the manifest's names are init's), but those stopped for good. */
 static void
 register_services(void)
 {
     for (unsigned i = 0; i < manifest.count; i++) {
         struct task *t = &tasks[i];
-        if (!t->m->serve || (int)i == names_task || t->state == TASK_NONE)
+        if (!t->m->serve || (int)i == names_task || t->state == TASK_STOPPED ||
+            t->state == TASK_GIVEN_UP)
             continue;
         long err = names_call(NAMES_REGISTER, t->m->name, t->service, 0);
         if (err && err != MICA_E_SLOT_FULL)
@@ -292,8 +294,8 @@ end(struct task *t)
     if (!names || t == &tasks[names_task])
         return;
     names_call(NAMES_FORGET, NULL, 0, (uint64_t)(t - tasks) + 1);
-    if (t->m->serve)
-        names_call(NAMES_UNREGISTER, t->m->name, 0, 0);
+    if (t->m->serve)                            /* the name stays init's; its watchers */
+        names_call(NAMES_RESTARTED, t->m->name, 0, 0);      /* hear the server went */
 }
 
 static long
@@ -303,8 +305,8 @@ restart(unsigned i)
     end(t);
     t->restarts++;
     long err = start(i);
-    if (!err && names)
-        register_services();                    /* its name again (names: all of them) */
+    if (!err && (int)i == names_task)
+        register_services();                    /* the registry starts empty */
     return err;
 }
 
@@ -373,6 +375,8 @@ handle(struct mica_msg *m, unsigned *len)
     case INIT_GIVE_UP:
         if (!from_supervisor)
             return MICA_E_NO_RIGHTS;
+        if ((int)index == names_task)           /* the system cannot do without it */
+            return restart((unsigned)index);
         end(t);
         t->state = TASK_GIVEN_UP;
         return MICA_E_OK;
@@ -481,10 +485,9 @@ main(void)
             names = slot();
             mica_cnode_mint(CNODE, names, CNODE, tasks[i].service, MICA_RIGHTS_ALL,
                             MICA_BADGE_INIT);
+            register_services();                /* before any task that could take them */
         }
     }
-    if (names)
-        register_services();
     mica_printf("init: %u tasks started from the manifest\n", manifest.count);
     serve();
 }

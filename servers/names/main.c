@@ -52,9 +52,9 @@ find(const char *name)
     return NULL;
 }
 
-/* The name goes: its watchers hear of it. */
+/* Tell the name's watchers (each is told once). */
 static void
-remove_entry(struct entry *e)
+tell_watchers(struct entry *e)
 {
     for (unsigned w = 0; w < MAX_WATCHERS; w++) {
         if (!e->watchers[w])
@@ -63,6 +63,13 @@ remove_entry(struct entry *e)
         drop_slot(e->watchers[w]);
         e->watchers[w] = 0;
     }
+}
+
+/* The name goes: its watchers hear of it. */
+static void
+remove_entry(struct entry *e)
+{
+    tell_watchers(e);
     drop_slot(e->cap);
     e->name[0] = '\0';
 }
@@ -110,14 +117,26 @@ handle(void *ctx, struct mica_msg *m, unsigned *len, unsigned *ncaps)
                 remove_entry(&entries[i]);
         return MICA_E_OK;
     }
-    if (label < NAMES_REGISTER || label > NAMES_WATCH)
+    if (label == NAMES_RESTARTED && badge != MICA_BADGE_INIT)
+        return MICA_E_NO_RIGHTS;
+    if ((label < NAMES_REGISTER || label > NAMES_WATCH) && label != NAMES_RESTARTED)
         return MICA_E_BAD_METHOD;
     if (mica_msg_length(m->info) < MICA_NAME_WORDS || !mica_name_unpack(m->mr, name))
         return MICA_E_INVALID_ARG;
+    for (const char *c = name; *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            return MICA_E_INVALID_ARG;          /* names are printable: shells show them */
     struct entry *e = find(name);
     switch (label) {
+    case NAMES_RESTARTED:
+        if (!e)
+            return MICA_E_NO_CAP;
+        tell_watchers(e);
+        return MICA_E_OK;
     case NAMES_REGISTER: {
-        if (e)
+        if (e && badge == MICA_BADGE_INIT && e->owner != MICA_BADGE_INIT)
+            remove_entry(e);                    /* a manifest server's name is init's */
+        else if (e)
             return MICA_E_SLOT_FULL;
         for (unsigned i = 0; i < MAX_NAMES; i++) {
             if (entries[i].name[0])

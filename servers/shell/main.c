@@ -18,7 +18,7 @@
 #define WAKE        (MICA_TASK_SLOT_FIRST_FREE + 1)     /* our notification: */
 #define INPUT       (MICA_TASK_SLOT_FIRST_FREE + 2)     /* its badge 1, the console's */
 #define GONE        (MICA_TASK_SLOT_FIRST_FREE + 3)     /* its badge 2, for names */
-#define LINE_MAX    256
+#define LINE_MAX    CONSOLE_MAX  /* longer lines run cut */
 
 static const char *const states[] = {
     [TASK_NONE] = "not started", [TASK_RUNNING] = "running", [TASK_STOPPED] = "stopped",
@@ -88,12 +88,26 @@ heap(unsigned long kib)
     mem_free(MICA_TASK_SLOT_MEMORY, p);
 }
 
+/* A number argument: the whole word, or -1. */
+static long
+number(const char *word)
+{
+    char *end;
+    unsigned long v = word ? strtoul(word, &end, 0) : 0;
+    return word && *word && !*end && v < 1UL << 31 ? (long)v : -1;
+}
+
 static void
 run(char *line)
 {
-    char *cmd = strtok(line, " \t"), *arg = strtok(NULL, " \t");
+    char *cmd = strtok(line, " \t"), *rest = strtok(NULL, ""), *arg = NULL;
     if (!cmd)
         return;
+    if (rest) {
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        arg = *rest ? rest : NULL;              /* echo takes all of it, others a number */
+    }
     struct mica_msg m;
     if (!strcmp(cmd, "help")) {
         mica_log("ps: the tasks, their memory and restarts; names: the registry;\n"
@@ -103,11 +117,11 @@ run(char *line)
         ps();
     } else if (!strcmp(cmd, "names")) {
         names();
-    } else if ((!strcmp(cmd, "kill") || !strcmp(cmd, "crash")) && arg) {
-        long err = control(cmd[0] == 'k' ? INIT_STOP : INIT_CRASH, strtoul(arg, NULL, 0), &m);
+    } else if ((!strcmp(cmd, "kill") || !strcmp(cmd, "crash")) && number(arg) >= 0) {
+        long err = control(cmd[0] == 'k' ? INIT_STOP : INIT_CRASH, (uint64_t)number(arg), &m);
         mica_log("%s %s: %s\n", cmd, arg, err ? mica_errname(err) : "done");
-    } else if (!strcmp(cmd, "heap") && arg) {
-        heap(strtoul(arg, NULL, 0));
+    } else if (!strcmp(cmd, "heap") && number(arg) >= 0) {
+        heap((unsigned long)number(arg));
     } else if (!strcmp(cmd, "echo")) {
         mica_log("%s\n", arg ? arg + 0 : "");
     } else if (!strcmp(cmd, "halt")) {
@@ -157,7 +171,10 @@ main(void)
     size_t len = 0;
     for (;;) {
         uint64_t bits = 0;
-        mica_wait(WAKE, &bits, MICA_TIMEOUT_FOREVER);
+        /* Once a second with nothing to do, be the console's reader again: a console
+         * restarted while names was restarting too could not tell us it went. */
+        if (mica_wait(WAKE, &bits, 1000 * 1000000UL) == MICA_E_TIMEOUT)
+            mica_console_set_reader(CONSOLE, INPUT);
         if (bits & 2 && (err = connect()))
             mica_printf("shell: the console went and did not come back: %s\n",
                         mica_errname(err));

@@ -6,6 +6,8 @@
  * on, so clients reconnect by calling it again (a call in flight at the failure got an
  * error). A task that fails more than RESTART_LIMIT times within WINDOW_MS is backed off:
  * reported and not restarted again. If the supervisor itself fails, init restarts it.
+ * It calls no task it supervises (one that failed, or fails while it waits, would hang it):
+ * its reports go to the kernel's console.
  */
 #include <stdio.h>
 
@@ -16,11 +18,6 @@
 #define RESTART_LIMIT   10
 #define WINDOW_MS       1000
 #define MAX_TASKS       32
-#define CONSOLE         MICA_TASK_SLOT_FIRST_FREE
-/* Calls to servers only go through if the server is waiting for them (MICA_TIMEOUT_POLL: a
- * call polls its send, then waits for the reply): a server that failed, or is busy, is never
- * waited for; the message goes to the kernel's console instead. */
-#define PATIENCE        MICA_TIMEOUT_POLL
 
 static uint64_t ticks_per_ms = 1000000;     /* of the time-stamp counter, until measured */
 static uint64_t failures[MAX_TASKS][RESTART_LIMIT + 1];     /* TSC of the last failures */
@@ -43,6 +40,8 @@ too_often(unsigned i)
     for (unsigned k = 0; k < nfail[i]; k++)
         if (now - failures[i][k] < window)
             failures[i][n++] = failures[i][k];
+    if (n == RESTART_LIMIT + 1)
+        n--;                                    /* already over: keep the newest */
     failures[i][n++] = now;
     nfail[i] = n;
     return n > RESTART_LIMIT;
@@ -70,17 +69,6 @@ fault_name(uint64_t label)
     }
 }
 
-/* Report to the console, once it is there (and not the one that failed). */
-static void
-find_console(void)
-{
-    struct mica_cap_info info = { 0 };
-    if (!mica_cnode_identify(MICA_TASK_SLOT_CNODE, CONSOLE, &info) && info.type)
-        return;
-    if (!mica_names_lookup(MICA_TASK_SLOT_NAMES, "console", CONSOLE))
-        mica_log_to(CONSOLE);
-}
-
 /* Task index failed (what: how, for the report): report it, and have init restart it if
  * its manifest line says so and it has not failed too often. */
 static void
@@ -94,24 +82,23 @@ failed(uint64_t index, const char *what)
         mica_name_unpack(words, name);
         restart = mica_ipc_buffer()->mr[8];
     }
-    find_console();
-    mica_log("supervisor: '%s' failed: %s\n", name, what);
+    mica_printf("supervisor: '%s' failed: %s\n", name, what);
     if (!restart) {
-        mica_log("supervisor: '%s' is not to be restarted\n", name);
+        mica_printf("supervisor: '%s' is not to be restarted\n", name);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     if (index < MAX_TASKS && too_often((unsigned)index)) {
-        mica_log("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
+        mica_printf("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
                     name, RESTART_LIMIT + 1, WINDOW_MS);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     long err = init_call(INIT_RESTART, index, &m);
     if (err)
-        mica_log("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
+        mica_printf("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
     else
-        mica_log("supervisor: '%s' restarted\n", name);
+        mica_printf("supervisor: '%s' restarted\n", name);
 }
 
 int
@@ -123,7 +110,6 @@ main(void)
     if (!mica_cnode_identify(MICA_TASK_SLOT_CNODE, MICA_TASK_SLOT_FAILURES, &info) &&
         info.type == MICA_OBJ_NOTIFICATION)     /* with a memory server: its reports too */
         mica_tcb_bind_notification(MICA_TASK_SLOT_TCB, MICA_TASK_SLOT_FAILURES);
-    mica_services_patience = PATIENCE;
     for (;;) {
         /* The first wait, if nothing comes, measures the time-stamp counter's rate against
          * the kernel's timeouts. */

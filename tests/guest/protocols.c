@@ -67,6 +67,12 @@ names(void)
     EXPECT_ERR("names_register", mica_names_register(NAMES, "proto", EP), MICA_E_OK);
     EXPECT_ERR("names_register_taken", mica_names_register(NAMES, "proto", EP),
                MICA_E_SLOT_FULL);
+    EXPECT_ERR("names_manifest_names_are_inits", mica_names_register(NAMES, "console", EP),
+               MICA_E_SLOT_FULL);
+    EXPECT_ERR("names_must_be_printable", mica_names_register(NAMES, "bad\x1b[2J", EP),
+               MICA_E_INVALID_ARG);
+    EXPECT_ERR("names_restarted_is_inits", ask_name(NAMES_RESTARTED, "console", 0),
+               MICA_E_NO_RIGHTS);
     EXPECT_ERR("names_register_without_capability", ask_name(NAMES_REGISTER, "proto2", 0),
                MICA_E_NO_CAP);
     EXPECT_ERR("names_register_not_an_endpoint", ask_name(NAMES_REGISTER, "proto2", NTFN),
