@@ -188,6 +188,10 @@ task_line(struct parser *ps, struct manifest *m, const char *name)
         if (t->pager && m->task[i].pager)
             return fail(ps, "a second memory server (line %u)", m->task[i].line);
     }
+    if (t->supervisor && !t->control)
+        return fail(ps, "the supervisor needs control (it asks init to restart tasks)");
+    if (t->names && (t->supervisor || t->pager))
+        return fail(ps, "the names server is nothing else");
     if (t->names)
         t->serve = true;                        /* what it serves is the registry */
     m->count++;

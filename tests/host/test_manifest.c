@@ -87,7 +87,9 @@ manifest_errors_name_their_line(void **state)
     assert_refused("a restart=yes\n", 1, "takes no value");
     assert_refused("a\n\n\na\n", 4, "started twice (line 1)");
     assert_refused("a registry\nb registry\n", 2, "second names server");
-    assert_refused("a supervises\nb supervises\n", 2, "second supervisor");
+    assert_refused("a supervises control\nb supervises control\n", 2, "second supervisor");
+    assert_refused("a supervises\n", 1, "needs control");
+    assert_refused("a registry supervises control\n", 1, "nothing else");
     assert_refused("a pager\nb pager\n", 2, "second memory server");
     assert_refused("a heap=100\n", 1, "whole pages");
     assert_refused("# nothing\n\n", 1, "no task");
