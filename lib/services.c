@@ -8,6 +8,7 @@
 
 uint64_t mica_services_patience = MICA_TIMEOUT_FOREVER;
 static mica_cptr_t log_console;
+static bool log_post;
 
 /* Call ep with m; the server's status (the reply's label) or the IPC's error. */
 static long
@@ -18,9 +19,10 @@ request(mica_cptr_t ep, struct mica_msg *m)
 }
 
 void
-mica_log_to(mica_cptr_t console)
+mica_log_to(mica_cptr_t console, bool post)
 {
     log_console = console;
+    log_post = post;
 }
 
 int
@@ -33,7 +35,8 @@ mica_log(const char *fmt, ...)
     va_end(ap);
     if (n > (int)sizeof(text) - 1)
         n = sizeof(text) - 1;
-    if (n > 0 && (!log_console || mica_console_write(log_console, text, (size_t)n)))
+    if (n > 0 && (!log_console || (log_post ? mica_console_post(log_console, text, (size_t)n)
+                                            : mica_console_write(log_console, text, (size_t)n))))
         mica_puts(text);
     return n;
 }
@@ -60,20 +63,28 @@ mica_names_register(mica_cptr_t names, const char *name, mica_cptr_t ep)
     return request(names, &m);
 }
 
+/* A CONSOLE_WRITE message of k bytes (at most CONSOLE_MAX) at p. */
+static struct mica_msg
+write_message(const uint8_t *p, size_t k)
+{
+    uint64_t *buf = mica_ipc_buffer()->mr;
+    struct mica_msg m = { .info = mica_msginfo(CONSOLE_WRITE, 1 + (unsigned)((k + 7) / 8)),
+                          .mr = { k } };
+    for (size_t i = 0; i < k; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, k - i < 8 ? k - i : 8);
+        *(1 + i / 8 < MICA_MSG_REG_WORDS ? &m.mr[1 + i / 8] : &buf[1 + i / 8]) = w;
+    }
+    return m;
+}
+
 long
 mica_console_write(mica_cptr_t console, const void *bytes, size_t n)
 {
     const uint8_t *p = bytes;
-    uint64_t *buf = mica_ipc_buffer()->mr;
     while (n) {
         size_t k = n < CONSOLE_MAX ? n : CONSOLE_MAX;
-        struct mica_msg m = { .info = mica_msginfo(CONSOLE_WRITE, 1 + (unsigned)((k + 7) / 8)),
-                              .mr = { k } };
-        for (size_t i = 0; i < k; i += 8) {
-            uint64_t w = 0;
-            memcpy(&w, p + i, k - i < 8 ? k - i : 8);
-            *(1 + i / 8 < MICA_MSG_REG_WORDS ? &m.mr[1 + i / 8] : &buf[1 + i / 8]) = w;
-        }
+        struct mica_msg m = write_message(p, k);
         long err = request(console, &m);
         if (err)
             return err;
@@ -81,6 +92,15 @@ mica_console_write(mica_cptr_t console, const void *bytes, size_t n)
         n -= k;
     }
     return MICA_E_OK;
+}
+
+long
+mica_console_post(mica_cptr_t console, const void *bytes, size_t n)
+{
+    if (n > CONSOLE_MAX)
+        return MICA_E_RANGE;
+    struct mica_msg m = write_message(bytes, n);
+    return mica_send(console, &m, MICA_TIMEOUT_POLL);
 }
 
 long

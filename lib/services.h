@@ -13,9 +13,15 @@
 extern uint64_t mica_services_patience;
 
 /* Messages of a task: to the console (once mica_log_to() named our capability for it),
- * or, if there is none or it does not answer, to the kernel's debug console. */
-void mica_log_to(mica_cptr_t console);
+ * or, if there is none or it does not answer, to the kernel's debug console. With post,
+ * messages are one-way sends that go only if the console is waiting for requests: a task
+ * that must never wait for the console (the supervisor, init) posts. */
+void mica_log_to(mica_cptr_t console, bool post);
 int mica_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write n bytes (at most CONSOLE_MAX) to the console as a one-way message, only if it is
+ * waiting for requests now (TIMEOUT otherwise). Never waits. */
+long mica_console_post(mica_cptr_t console, const void *bytes, size_t n);
 
 /* Look name up with names (a capability with the grant right); the endpoint into our
  * empty slot dest. */

@@ -14,6 +14,7 @@
 #include "manifest.h"
 #include "mem.h"
 #include "proto.h"
+#include "services.h"
 #include "spawn.h"
 
 #define CNODE           MICA_SLOT_CNODE
@@ -113,7 +114,7 @@ register_services(void)
             continue;
         long err = names_call(NAMES_REGISTER, t->m->name, t->service, 0);
         if (err && err != MICA_E_SLOT_FULL)
-            mica_printf("init: cannot register '%s' with names: %s\n", t->m->name,
+            mica_log("init: cannot register '%s' with names: %s\n", t->m->name,
                         mica_errname(err));
     }
 }
@@ -270,7 +271,7 @@ start(unsigned i)
     if (!err)
         err = mica_tcb_resume(t->t.tcb);
     if (err) {
-        mica_printf("init: cannot start '%s': %s%s%s\n", m->name, mica_errname(err),
+        mica_log("init: cannot start '%s': %s%s%s\n", m->name, mica_errname(err),
                     why ? ": " : "", why ? why : "");
         mica_cnode_revoke(CNODE, t->t.untyped);
         t->state = TASK_FAILED;
@@ -336,10 +337,10 @@ handle(struct mica_msg *m, unsigned *len)
     *len = 0;
     if (m->badge == SUPERVISOR_FAULT && label >= MICA_FAULT_PAGE) {
         struct task *s = &tasks[supervisor_task];
-        mica_printf("init: the supervisor failed (fault %#lx at ip %#lx)\n",
+        mica_log("init: the supervisor failed (fault %#lx at ip %#lx)\n",
                     (unsigned long)label, (unsigned long)m->mr[0]);
         if (s->restarts >= SUPERVISOR_RESTARTS) {
-            mica_printf("init: the supervisor failed %u times: not restarted\n", s->restarts);
+            mica_log("init: the supervisor failed %u times: not restarted\n", s->restarts);
             end(s);
             s->state = TASK_GIVEN_UP;
             return -1;                          /* no reply: its thread is gone */
@@ -489,5 +490,10 @@ main(void)
         }
     }
     mica_printf("init: %u tasks started from the manifest\n", manifest.count);
+    /* From now on the console carries init's messages (posted: init never waits for it). */
+    mica_services_patience = NAMES_PATIENCE;
+    uint64_t console = slot();
+    if (names && !mica_names_lookup(names, "console", console))
+        mica_log_to(console, true);
     serve();
 }

@@ -161,7 +161,7 @@ main(void)
         err = mica_cnode_mint(CNODE, GONE, CNODE, WAKE, MICA_RIGHT_WRITE, 2);
     if (!err)
         err = connect();
-    mica_log_to(CONSOLE);
+    mica_log_to(CONSOLE, false);
     if (err) {
         mica_printf("shell: no console: %s\n", mica_errname(err));
         return 1;

@@ -6,14 +6,18 @@
  * on, so clients reconnect by calling it again (a call in flight at the failure got an
  * error). A task that fails more than RESTART_LIMIT times within WINDOW_MS is backed off:
  * reported and not restarted again. If the supervisor itself fails, init restarts it.
- * It calls no task it supervises (one that failed, or fails while it waits, would hang it):
- * its reports go to the kernel's console.
+ * It never waits for a task it supervises (one that failed, or fails while it waits, would
+ * hang it): it finds the console with a bounded call and posts its reports one way, to the
+ * kernel's console when the console is not waiting for requests.
  */
 #include <stdio.h>
 
 #include "services.h"
 
 #include <mica/task.h>
+
+#define CONSOLE         MICA_TASK_SLOT_FIRST_FREE
+#define PATIENCE        (20 * 1000000UL)    /* a bound on a call, its reply included */
 
 #define RESTART_LIMIT   10
 #define WINDOW_MS       1000
@@ -69,6 +73,18 @@ fault_name(uint64_t label)
     }
 }
 
+/* The console, once it is registered (a lookup bounded in time: names may be the one that
+ * failed). */
+static void
+find_console(void)
+{
+    static bool found;
+    if (!found && !mica_names_lookup(MICA_TASK_SLOT_NAMES, "console", CONSOLE)) {
+        found = true;
+        mica_log_to(CONSOLE, true);
+    }
+}
+
 /* Task index failed (what: how, for the report): report it, and have init restart it if
  * its manifest line says so and it has not failed too often. */
 static void
@@ -82,23 +98,24 @@ failed(uint64_t index, const char *what)
         mica_name_unpack(words, name);
         restart = mica_ipc_buffer()->mr[8];
     }
-    mica_printf("supervisor: '%s' failed: %s\n", name, what);
+    find_console();
+    mica_log("supervisor: '%s' failed: %s\n", name, what);
     if (!restart) {
-        mica_printf("supervisor: '%s' is not to be restarted\n", name);
+        mica_log("supervisor: '%s' is not to be restarted\n", name);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     if (index < MAX_TASKS && too_often((unsigned)index)) {
-        mica_printf("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
+        mica_log("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
                     name, RESTART_LIMIT + 1, WINDOW_MS);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
     long err = init_call(INIT_RESTART, index, &m);
     if (err)
-        mica_printf("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
+        mica_log("supervisor: restarting '%s' failed: %s\n", name, mica_errname(err));
     else
-        mica_printf("supervisor: '%s' restarted\n", name);
+        mica_log("supervisor: '%s' restarted\n", name);
 }
 
 int
@@ -106,6 +123,7 @@ main(void)
 {
     struct mica_msg m = { 0 };
     bool calibrated = false;
+    mica_services_patience = PATIENCE;
     struct mica_cap_info info = { 0 };
     if (!mica_cnode_identify(MICA_TASK_SLOT_CNODE, MICA_TASK_SLOT_FAILURES, &info) &&
         info.type == MICA_OBJ_NOTIFICATION)     /* with a memory server: its reports too */
