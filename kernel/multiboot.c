@@ -4,6 +4,8 @@
  * its container before use, and strings are never read past their tag. */
 #include "bootinfo.h"
 
+#include <mica/bootinfo.h>
+
 /* Multiboot2 tag types used here (Multiboot2 spec, section 3.6). */
 enum {
     MB2_TAG_END = 0,
@@ -213,24 +215,5 @@ bootinfo_parse(struct bootinfo *bi, uint32_t magic, paddr_t info_addr, phys_read
 bool
 bootinfo_option(const struct bootinfo *bi, const char *key, char *buf, size_t size)
 {
-    size_t klen = strlen(key);
-    for (const char *p = bi->cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *word = p;
-        while (*p && *p != ' ')
-            p++;
-        size_t wlen = (size_t)(p - word);
-        if (wlen >= klen && !strncmp(word, key, klen) && (wlen == klen || word[klen] == '=')) {
-            const char *val = wlen == klen ? word + wlen : word + klen + 1;
-            size_t vlen = (size_t)(p - val);
-            if (size) {
-                size_t n = MIN(vlen, size - 1);
-                memcpy(buf, val, n);
-                buf[n] = '\0';
-            }
-            return true;
-        }
-    }
-    return false;
+    return mica_cmdline_option(bi->cmdline, key, buf, size);
 }

@@ -52,26 +52,7 @@ mica_boot_largest_untyped(void)
 int
 mica_boot_option(const char *key, char *buf, size_t size)
 {
-    size_t klen = strlen(key);
-    const char *p = mica_bootinfo ? mica_bootinfo->cmdline : "";
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *word = p;
-        while (*p && *p != ' ')
-            p++;
-        size_t wlen = (size_t)(p - word);
-        if (wlen >= klen && !strncmp(word, key, klen) && (wlen == klen || word[klen] == '=')) {
-            const char *val = wlen == klen ? p : word + klen + 1;
-            size_t n = (size_t)(p - val) < size ? (size_t)(p - val) : size - 1;
-            if (size) {
-                memcpy(buf, val, n);
-                buf[n] = '\0';
-            }
-            return 1;
-        }
-    }
-    return 0;
+    return mica_cmdline_option(mica_bootinfo ? mica_bootinfo->cmdline : "", key, buf, size);
 }
 
 void

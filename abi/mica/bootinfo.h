@@ -54,4 +54,32 @@ struct mica_bootinfo {
 };
 _Static_assert(sizeof(struct mica_bootinfo) <= 4096, "boot info fits in a page");
 
+/* The kernel command line's words are "key" or "key=value": whether key is one, and its
+ * value (cut to size - 1 bytes, terminated) in buf. The kernel and the runtime read it so. */
+static inline int
+mica_cmdline_option(const char *cmdline, const char *key, char *buf, unsigned long size)
+{
+    unsigned long klen = __builtin_strlen(key);
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *word = p;
+        while (*p && *p != ' ')
+            p++;
+        unsigned long wlen = (unsigned long)(p - word);
+        if (wlen >= klen && !__builtin_strncmp(word, key, klen) &&
+            (wlen == klen || word[klen] == '=')) {
+            const char *val = wlen == klen ? p : word + klen + 1;
+            unsigned long n = (unsigned long)(p - val);
+            if (size) {
+                n = n < size - 1 ? n : size - 1;
+                __builtin_memcpy(buf, val, n);
+                buf[n] = '\0';
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
 #endif
