@@ -50,8 +50,8 @@ configure(struct invocation *inv, struct tcb *t)
         return MICA_E_BAD_STATE;            /* a running thread needs an address space */
 
     /* Point of no return. A fault waiting for its reply is abandoned if the address space
-     * changes (it happens again in the new one): a pager's map item must land only in the
-     * space that faulted. The old references go first: a CNode they free is only queued,
+     * changes (the thread stops; resumed, it faults again in the new one): a pager's map
+     * item must land only in the space that faulted. The old references go first: a CNode they free is only queued,
      * so the new sources stay valid until the invocation ends. */
     if (t->fault_pending && t->state == THREAD_BLOCKED_REPLY &&
         (!vspace || vspace->cap.obj != t->vtable.cap.obj))
