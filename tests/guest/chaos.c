@@ -27,7 +27,7 @@ static const unsigned victims[] = { 0, 2, 3 };          /* names, console, timer
 static const char *const victim_names[] = { "names", "console", "timer" };
 
 static unsigned kills_wanted = 120;
-static volatile unsigned kills, clients_done;
+static volatile unsigned kills, clients_done, lines_written;
 static volatile unsigned unrecovered, retried;
 static struct mica_thread threads[CLIENTS];
 
@@ -101,6 +101,7 @@ client(uint64_t id)
         RETRY(checked_now(timer, &last));
         int n = snprintf(line, sizeof(line), "chaos client %lu line %u\n", (unsigned long)id, i);
         RETRY(mica_console_write(console, line, (size_t)n));
+        lines_written++;
         sleep_ms(i % 4 ? 0 : 100);              /* a burst, a pause: over the whole run */
     }
     clients_done++;
@@ -123,10 +124,16 @@ main(void)
         mica_halt(1);
     }
     /* Crash a service every 20-50 ms, round robin, until the clients are done (and at
-     * least kills_wanted times). */
+     * least kills_wanted times); but only after the clients got something done since the
+     * last crash, so that the run ends however slow the machine (the kernel checking its
+     * invariants after every exit is twelve times slower). */
     struct mica_msg m;
+    unsigned seen = lines_written;
     while (kills < kills_wanted || clients_done < CLIENTS) {
         sleep_ms(20 + (unsigned)(next_random() % 30));
+        while (lines_written == seen && clients_done < CLIENTS)
+            sleep_ms(10);
+        seen = lines_written;
         unsigned v = kills % 3;
         m = (struct mica_msg){ .info = mica_msginfo(INIT_CRASH, 1), .mr = { victims[v] } };
         if (!mica_call(MICA_TASK_SLOT_CONTROL, &m, MICA_TIMEOUT_FOREVER) &&
