@@ -115,7 +115,7 @@ register_services(void)
         long err = names_call(NAMES_REGISTER, t->m->name, t->service, 0);
         if (err && err != MICA_E_SLOT_FULL)
             mica_log("init: cannot register '%s' with names: %s\n", t->m->name,
-                        mica_errname(err));
+                     mica_errname(err));
     }
 }
 
@@ -272,7 +272,7 @@ start(unsigned i)
         err = mica_tcb_resume(t->t.tcb);
     if (err) {
         mica_log("init: cannot start '%s': %s%s%s\n", m->name, mica_errname(err),
-                    why ? ": " : "", why ? why : "");
+                 why ? ": " : "", why ? why : "");
         mica_cnode_revoke(CNODE, t->t.untyped);
         t->state = TASK_FAILED;
         return err;
@@ -338,7 +338,7 @@ handle(struct mica_msg *m, unsigned *len)
     if (m->badge == SUPERVISOR_FAULT && label >= MICA_FAULT_PAGE) {
         struct task *s = &tasks[supervisor_task];
         mica_log("init: the supervisor failed (fault %#lx at ip %#lx)\n",
-                    (unsigned long)label, (unsigned long)m->mr[0]);
+                 (unsigned long)label, (unsigned long)m->mr[0]);
         if (s->restarts >= SUPERVISOR_RESTARTS) {
             mica_log("init: the supervisor failed %u times: not restarted\n", s->restarts);
             end(s);
@@ -479,9 +479,7 @@ main(void)
     for (unsigned i = 0; i < manifest.count; i++) {
         long err = start(i);
         if (err)
-            mica_printf("init: '%s': %s\n", tasks[i].m->name, mica_errname(err));
-        if (err)
-            stop("'%s' did not start", tasks[i].m->name);
+            stop("'%s' did not start: %s", tasks[i].m->name, mica_errname(err));
         if ((int)i == names_task) {
             names = slot();
             mica_cnode_mint(CNODE, names, CNODE, tasks[i].service, MICA_RIGHTS_ALL,

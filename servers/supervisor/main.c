@@ -107,7 +107,7 @@ failed(uint64_t index, const char *what)
     }
     if (index < MAX_TASKS && too_often((unsigned)index)) {
         mica_log("supervisor: '%s' failed %u times within %u ms: backed off, not restarted\n",
-                    name, RESTART_LIMIT + 1, WINDOW_MS);
+                 name, RESTART_LIMIT + 1, WINDOW_MS);
         init_call(INIT_GIVE_UP, index, &m);
         return;
     }
