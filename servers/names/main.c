@@ -52,6 +52,14 @@ find(const char *name)
     return NULL;
 }
 
+/* Whether our capability in slot is gone (a copy dies with the object its task made). */
+static bool
+gone(uint64_t slot)
+{
+    struct mica_cap_info info = { 0 };
+    return !mica_cnode_identify(CNODE, slot, &info) && info.type == MICA_OBJ_NULL;
+}
+
 /* Tell the name's watchers (each is told once). */
 static void
 tell_watchers(struct entry *e)
@@ -169,8 +177,10 @@ handle(void *ctx, struct mica_msg *m, unsigned *len, unsigned *ncaps)
         if (!e)
             return MICA_E_NO_CAP;
         for (unsigned w = 0; w < MAX_WATCHERS; w++) {
-            if (e->watchers[w])
+            if (e->watchers[w] && !gone(e->watchers[w]))
                 continue;
+            if (e->watchers[w])                 /* its watcher's notification went: reuse */
+                drop_slot(e->watchers[w]);
             return (e->watchers[w] = keep(m, MICA_OBJ_NOTIFICATION)) ? MICA_E_OK
                                                                      : MICA_E_NO_CAP;
         }

@@ -108,8 +108,9 @@ handle(void *ctx, struct mica_msg *m, unsigned *len, unsigned *ncaps)
             info.type != MICA_OBJ_NOTIFICATION)
             return MICA_E_NO_CAP;
         for (unsigned i = 0; i < MAX_ALARMS; i++) {
-            if (alarms[i].slot)
-                continue;
+            if (alarms[i].slot && !mica_cnode_identify(CNODE, alarms[i].slot, &info) &&
+                info.type != MICA_OBJ_NULL)
+                continue;                       /* taken, and its client is alive */
             alarms[i].slot = FIRST_SLOT + i;
             alarms[i].deadline = m->mr[0];
             mica_cnode_move(CNODE, alarms[i].slot, CNODE, RECV);
