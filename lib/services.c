@@ -46,11 +46,13 @@ mica_names_lookup(mica_cptr_t names, const char *name, uint64_t dest)
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     struct mica_msg m = { .info = mica_msginfo(NAMES_LOOKUP, MICA_NAME_WORDS) };
+    uint64_t cnode = buf->recv_cnode, slot = buf->recv_slot;    /* a server's own, kept */
     mica_name_pack(name, m.mr);
     buf->recv_cnode = MICA_SLOT_CNODE;
     buf->recv_slot = dest;
     long err = request(names, &m);
-    buf->recv_cnode = 0;
+    buf->recv_cnode = cnode;
+    buf->recv_slot = slot;
     return err ? err : mica_msg_caps(m.info) == 1 ? MICA_E_OK : MICA_E_NO_CAP;
 }
 
