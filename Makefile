@@ -44,7 +44,8 @@ KCFLAGS     := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-
                -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
                -Iabi -Ikernel -I$(KARCH) -I$(KARCH)/include -MMD -MP
 KSRCS       := $(wildcard kernel/*.c) $(wildcard $(KARCH)/*.c) $(wildcard $(KARCH)/*.S)
-KOBJS       := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
+KCHECK_SRCS := kernel/invariants.c $(KARCH)/vspace_walk.c   # the checking kernel's alone
+KOBJS       := $(patsubst %,$(BUILD)/%.o,$(filter-out $(KCHECK_SRCS),$(KSRCS)))
 
 $(BUILD)/kernel/%.o: kernel/% | $(DEPS_OK)
 	$(call msg,CC,$<)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Whole-kernel invariant checks, run after every kernel entry when enabled (the checking
- * kernel, CONFIG_INVARIANTS, booted with `checkinvariants`: the fuzzer's boots). */
+ * kernel, CONFIG_INVARIANTS, booted with `checkinvariants`: the fuzzer's boots). Only the
+ * checking kernel has invariants.c and vspace_walk.c: the others' calls are compiled out. */
 #ifndef INVARIANTS_H
 #define INVARIANTS_H
 

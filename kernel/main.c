@@ -93,7 +93,7 @@ kmain(uint32_t magic, uint32_t info)
 
     loader_start_boot_tasks(bi);
     root_give_untyped();
-    if (!strncmp(test, "invariant", sizeof(test)))
+    if (CONFIG_INVARIANTS && !strncmp(test, "invariant", sizeof(test)))
         invariants_selftest();
     kernel_exit();
 }
