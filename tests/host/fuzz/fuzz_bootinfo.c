@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "bootinfo.h"
 
 #define ARENA_PHYS  0x1000ul
@@ -22,15 +23,6 @@ arena_read(paddr_t addr, size_t len)
         return NULL;
     return arena + (addr - ARENA_PHYS);
 }
-
-static void
-require(int cond)
-{
-    if (!cond)
-        abort();
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

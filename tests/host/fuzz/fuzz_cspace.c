@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "cspace.h"
 
 #include <arch/mmu.h>
@@ -27,13 +28,6 @@
 static uint8_t arena[CNODES * CNODE_SIZE] __attribute__((aligned(64)));
 static bool destroyed[MAX_OBJS];
 static unsigned next_obj;
-
-static void
-require(int cond)
-{
-    if (!cond)
-        abort();
-}
 
 void
 object_destroy(const struct cap *cap)
@@ -119,8 +113,6 @@ check_all(void)
         }
     }
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

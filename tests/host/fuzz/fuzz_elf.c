@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "elf.h"
 
 #define USER_BASE   0x1000ul
@@ -13,15 +14,6 @@
 static const struct elf_limits limits = {
     .user_base = USER_BASE, .user_top = USER_TOP, .page_size = PAGE_SIZE, .machine = 62,
 };
-
-static void
-require(int cond)
-{
-    if (!cond)
-        abort();
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
