@@ -11,6 +11,7 @@
 #include "invariants.h"
 #include "ipc.h"
 #include "percpu.h"
+#include "sched.h"
 
 #include <mica/invocation.h>
 
@@ -146,3 +147,78 @@ fastpath_reply_recv(struct tcb *t)
     switch_to(c);
 }
 
+
+/* ---- notifications ------------------------------------------------------------------ */
+
+/* A capability in the first argument of a notification system call, with the rights. */
+static inline struct notification *
+notification_cap(struct tcb *t, unsigned rights, uint64_t *badge)
+{
+    struct cte *slot = cnode_slot(&t->ctable.cap, arch_syscall_arg(&t->regs, 0));
+    if (!slot || slot->cap.type != MICA_OBJ_NOTIFICATION || (slot->cap.rights & rights) != rights ||
+        mica_msg_length(arch_syscall_arg(&t->regs, 1)) > MICA_MSG_MAX_WORDS)
+        return NULL;
+    *badge = slot->cap.badge;
+    return phys_to_virt(slot->cap.obj);
+}
+
+/* A signal that wakes a waiter above us: the slow path would deliver, make it ready, and
+ * at the exit preempt us (back to the head of our queue, our slice not over) for it. Here
+ * the same happens with no detour through the ready queue's top: the doorbell of a
+ * channel whose server sleeps (docs/channels.md). */
+void
+fastpath_send(struct tcb *t)
+{
+    uint64_t badge;
+    struct notification *n = notification_cap(t, MICA_RIGHT_WRITE, &badge);
+    if (!n)
+        return;
+    struct percpu *cpu = this_cpu();
+    struct tcb *w = n->waiters.head;
+    if (!w || w->prio <= t->prio || (int)w->prio <= rq_highest(&cpu->rq) || !t->slice ||
+        !thread_has_vspace(w) || w->deadline)
+        return;
+
+    /* Point of no return. */
+    n->waiters.head = w->ipc_next;
+    if (n->waiters.head)
+        n->waiters.head->ipc_prev = NULL;
+    else
+        n->waiters.tail = NULL;
+    w->ipc_next = NULL;
+    w->blocked_on = NULL;
+    arch_set_recv(&w->regs, MICA_E_OK, n->word | (badge ? badge : 1), mica_msginfo(0, 0));
+    n->word = 0;
+    arch_syscall_return(&t->regs, MICA_E_OK);
+    rq_push_head(&cpu->rq, &t->rq, t->prio);
+    switch_to(w);
+}
+
+/* A wait that blocks, when a thread is ready: the slow path would block and then choose
+ * the first of the highest ready priority; so does this, without the general exit. */
+void
+fastpath_recv(struct tcb *t)
+{
+    uint64_t badge;
+    struct notification *n = notification_cap(t, MICA_RIGHT_READ, &badge);
+    if (!n || n->word || t->reply_to || arch_syscall_timeout(&t->regs) != MICA_TIMEOUT_FOREVER)
+        return;
+    struct percpu *cpu = this_cpu();
+    int top = rq_highest(&cpu->rq);
+    if (top < 0)
+        return;
+    struct rq_link *l = cpu->rq.head[top];
+    struct tcb *next = (struct tcb *)((char *)l - offsetof(struct tcb, rq));
+    if (!thread_has_vspace(next))
+        return;
+
+    /* Point of no return. */
+    rq_remove(&cpu->rq, l, (unsigned)top);
+    if (!next->slice)
+        next->slice = SCHED_SLICE_TICKS;
+    cpu->resched = cpu->resched_tail = false;
+    t->state = THREAD_BLOCKED_NTFN;
+    t->blocked_on = n;
+    tq_push(&n->waiters, t);
+    switch_to(next);
+}

@@ -12,6 +12,9 @@ extern uint64_t fastpath_count;     /* how many operations took the fast path */
 /* Entered straight from the system-call entry with the current thread (entry.S). */
 void fastpath_call(struct tcb *t);
 void fastpath_reply_recv(struct tcb *t);
+/* Signal (send) and wait (receive) on a notification. */
+void fastpath_send(struct tcb *t);
+void fastpath_recv(struct tcb *t);
 /* From the system-call dispatch, for a thread whose system calls are redirected. */
 void fastpath_redirect(struct tcb *t);
 

@@ -195,6 +195,26 @@ waiter(uint64_t unused)
         mica_yield();
 }
 
+/* Above the root task: each signal runs it at once (the fast path switches straight to it),
+ * and its next wait hands the processor back (the fast path picks the first ready). */
+static volatile uint64_t high_seen[4];
+static volatile unsigned high_count;
+static mica_cptr_t high_ntfn;
+
+static void
+high_waiter(uint64_t unused)
+{
+    (void)unused;
+    for (;;) {
+        uint64_t bits = 0;
+        if (mica_wait(high_ntfn, &bits, FOREVER))
+            break;
+        high_seen[high_count++ % 4] = bits;
+    }
+    for (;;)
+        mica_yield();
+}
+
 static void
 bound_receiver(uint64_t unused)
 {
@@ -229,6 +249,20 @@ notifications(void)
     let_others_run();
     EXPECT("signal_wakes_a_waiter", waiter_err == MICA_E_OK && waiter_bits == 0x5,
            "err %ld, bits %#lx", waiter_err, (unsigned long)waiter_bits);
+
+    static struct mica_thread h;
+    high_ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
+    err = mica_thread_create(&h, test_untyped, test_slot(), high_waiter, 0, MICA_BOOT_PRIO + 1);
+    if (!err)
+        err = mica_tcb_resume(h.tcb);       /* it runs and waits at once */
+    bool at_once = !err && high_count == 0;
+    for (unsigned i = 0; at_once && i < 3; i++) {
+        mica_signal(test_mint(high_ntfn, MICA_RIGHT_WRITE, 0x10 << i));
+        at_once = high_count == i + 1 && high_seen[i] == 0x10UL << i;
+    }
+    EXPECT("signal_runs_a_higher_waiter_at_once", at_once, "err %s, count %u",
+           mica_errname(err), high_count);
+    mica_tcb_suspend(h.tcb);
 
     /* A thread bound to a notification, waiting on an endpoint: a signal wakes it. */
     bound_ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);

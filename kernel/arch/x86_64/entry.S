@@ -109,8 +109,16 @@ syscall_entry:
     cmp     $MICA_SYS_CALL, %rax    /* the IPC fast path (fastpath.c) returns only if it */
     je      1f                      /* left everything to the slow path */
     cmp     $MICA_SYS_REPLY_RECV, %rax
+    je      3f
+    cmp     $MICA_SYS_SEND, %rax
+    je      4f
+    cmp     $MICA_SYS_RECV, %rax
     jne     2f
-    call    fastpath_reply_recv
+    call    fastpath_recv
+    jmp     2f
+4:  call    fastpath_send
+    jmp     2f
+3:  call    fastpath_reply_recv
     jmp     2f
 1:  call    fastpath_call
 2:  mov     %rbx, %rdi
