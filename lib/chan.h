@@ -27,10 +27,9 @@ struct mica_chan_sqe {
     uint64_t arg[MICA_CHAN_ARGS];
 };
 
-/* A completion as the client reaps it: the tag of its request, a mica_error, results. */
+/* A completion as the client reaps it: the tag of its request, a mica_error, the result. */
 struct mica_chan_cqe {
     uint32_t tag;
-    unsigned opcode, flags;
     long status;
     uint64_t res[MICA_CHAN_RESULTS];
 };
@@ -38,12 +37,15 @@ struct mica_chan_cqe {
 /* The client's private view of a channel. Only the client library writes it. */
 struct mica_chan {
     struct mica_chan_header *hdr;
-    struct mica_chan_entry *sq, *cq;
+    struct mica_chan_sq_entry *sq;
+    struct mica_chan_cq_entry *cq;
     uint8_t *buf;
     uint32_t buf_size, sq_mask, cq_mask, ntags, epoch;
     uint32_t sq_tail;           /* requests prepared; published up to sq_published */
     uint32_t sq_published;
     uint32_t sq_head;           /* the server's last believable sq_head */
+    uint32_t sq_limit;          /* prep may run sq_tail up to here without a look: the
+                                 * ring's room or the free tags, whichever ends first */
     uint32_t cq_head;           /* completions reaped */
     uint32_t nfree;             /* tags on free_tags[] */
     uint32_t fail_next;         /* fail_pending: the next tag to end with dead */
@@ -64,31 +66,27 @@ struct mica_chan {
 long mica_chan_client_init(struct mica_chan *ch, void *region, size_t size, unsigned sq_entries,
                            unsigned cq_entries, mica_cptr_t server_bell, mica_cptr_t bell);
 
-bool mica_chan_sq_room(struct mica_chan *ch);     /* for mica_chan_prep */
+long mica_chan_make_room(struct mica_chan *ch);    /* for mica_chan_prep */
 
 /* Queue a request (not visible to the server until mica_chan_submit); its tag in *tag.
  * RANGE: the submission ring is full or every tag is in flight (reap first);
  * the channel's dead error (DELETED) once mica_chan_fail_pending has been called.
- * Inline: the caller's request is often constant in part, and a call costs as much as
- * the rest. */
+ * Inline, with one compare before the work: the caller's request is often constant in
+ * part, and a call would cost as much as the rest. */
 static inline long
 mica_chan_prep(struct mica_chan *ch, const struct mica_chan_sqe *req, uint32_t *tag)
 {
-    if (ch->dead)
-        return ch->dead;
-    if (!ch->nfree)
-        return MICA_E_RANGE;
-    if (ch->sq_tail - ch->sq_head > ch->sq_mask && !mica_chan_sq_room(ch))
-        return MICA_E_RANGE;
+    long err;
+    if (ch->sq_tail == ch->sq_limit && (err = mica_chan_make_room(ch)))
+        return err;
     uint32_t t = ch->free_tags[--ch->nfree];
     ch->in_flight[t] = 1;
-    struct mica_chan_entry *e = &ch->sq[ch->sq_tail++ & ch->sq_mask];
+    struct mica_chan_sq_entry *e = &ch->sq[ch->sq_tail++ & ch->sq_mask];
     atomic_store_explicit(&e->w[0], mica_chan_w0(req->opcode, req->flags, t),
                           memory_order_relaxed);
     atomic_store_explicit(&e->w[1], mica_chan_w1(req->off, req->len), memory_order_relaxed);
-#pragma GCC unroll 8
-    for (unsigned i = 0; i < MICA_CHAN_ARGS; i++)
-        atomic_store_explicit(&e->w[2 + i], req->arg[i], memory_order_relaxed);
+    atomic_store_explicit(&e->w[2], req->arg[0], memory_order_relaxed);
+    atomic_store_explicit(&e->w[3], req->arg[1], memory_order_relaxed);
     *tag = t;
     return MICA_E_OK;
 }
@@ -167,7 +165,8 @@ typedef long mica_chan_handler(struct mica_chan_server *srv, struct mica_chan_co
 /* The server's view of one channel. Only the server library writes it (user: the app). */
 struct mica_chan_conn {
     struct mica_chan_header *hdr;   /* shared: never trusted */
-    struct mica_chan_entry *sq, *cq;
+    struct mica_chan_sq_entry *sq;
+    struct mica_chan_cq_entry *cq;
     uint8_t *buf;
     uint32_t buf_size, sq_entries, cq_entries, ntags, epoch;
     uint32_t sq_head;           /* requests taken */

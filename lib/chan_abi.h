@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The shared-memory layout of a channel (docs/channels.md): a header, a submission ring and
- * a completion ring of 64-byte entries, and a buffer area, in one region mapped by a client
+ * a completion ring of small fixed-size entries, and a buffer area, in one region mapped by a client
  * and a server. Words are masks, shifts and accessors, never C bit-fields. */
 #ifndef MICA_CHAN_ABI_H
 #define MICA_CHAN_ABI_H
@@ -9,15 +9,16 @@
 #include <stdint.h>
 
 #define MICA_CHAN_MAGIC         0x4e414843u         /* "CHAN" */
-#define MICA_CHAN_VERSION       1u
+#define MICA_CHAN_VERSION       2u
 #define MICA_CHAN_LINE          64u                 /* bytes: a cache line */
 #define MICA_CHAN_HEADER_SIZE   512u                /* the header: 8 cache lines */
-#define MICA_CHAN_ENTRY_SIZE    64u                 /* every ring entry */
+#define MICA_CHAN_SQE_SIZE      32u                 /* a request entry */
+#define MICA_CHAN_CQE_SIZE      16u                 /* a completion entry */
 #define MICA_CHAN_MIN_ENTRIES   2u                  /* ring sizes: powers of two */
 #define MICA_CHAN_MAX_ENTRIES   512u
 #define MICA_CHAN_MAX_TAGS      (2 * MICA_CHAN_MAX_ENTRIES)
-#define MICA_CHAN_ARGS          6u                  /* argument words of a request */
-#define MICA_CHAN_RESULTS       6u                  /* result words of a completion */
+#define MICA_CHAN_ARGS          2u                  /* argument words of a request */
+#define MICA_CHAN_RESULTS       1u                  /* result words of a completion */
 
 /*
  * The header. Each index has a cache line of its own, and each line has one writer, so the
@@ -76,19 +77,23 @@ _Static_assert(__builtin_offsetof(struct mica_chan_header, cq_head) == 4 * MICA_
 #define MICA_CHAN_STATE_CLOSED  2u
 
 /*
- * A ring entry: eight 64-bit words, read and written with relaxed atomic accesses (the
- * ring indices, with acquire and release, order them).
+ * Ring entries, read and written with relaxed atomic accesses (the ring indices, with
+ * acquire and release, order them). A request is 32 bytes, a completion 16: two requests
+ * or four completions to a cache line.
  * Request:    w0 = opcode (bits 0-15) | flags (16-31) | tag (32-63)
  *             w1 = buffer offset (bits 0-31) | buffer length (32-63), in the buffer area
- *             w2..w7 = arguments
- * Completion: w0 = opcode (bits 0-15) | flags (16-31) | tag (32-63), the request's
- *             w1 = status: a mica_error (0: success)
- *             w2..w7 = results
+ *             w2, w3 = arguments
+ * Completion: w0 = tag (bits 0-31) | status (32-63): a mica_error (0: success), signed
+ *             w1 = the result
  */
-struct mica_chan_entry {
-    _Atomic uint64_t w[8];
+struct mica_chan_sq_entry {
+    _Atomic uint64_t w[4];
 };
-_Static_assert(sizeof(struct mica_chan_entry) == MICA_CHAN_ENTRY_SIZE, "ring entry");
+struct mica_chan_cq_entry {
+    _Atomic uint64_t w[2];
+};
+_Static_assert(sizeof(struct mica_chan_sq_entry) == MICA_CHAN_SQE_SIZE, "request entry");
+_Static_assert(sizeof(struct mica_chan_cq_entry) == MICA_CHAN_CQE_SIZE, "completion entry");
 
 static inline uint64_t
 mica_chan_w0(unsigned opcode, unsigned flags, uint32_t tag)
@@ -106,9 +111,18 @@ mica_chan_w1(uint32_t off, uint32_t len)
 static inline uint32_t mica_chan_w1_off(uint64_t w1) { return (uint32_t)w1; }
 static inline uint32_t mica_chan_w1_len(uint64_t w1) { return (uint32_t)(w1 >> 32); }
 
+/* A completion's first word: the request's tag and its status. */
+static inline uint64_t
+mica_chan_cw0(uint32_t tag, long status)
+{
+    return (uint64_t)tag | (uint64_t)(uint32_t)(int32_t)status << 32;
+}
+static inline uint32_t mica_chan_cw0_tag(uint64_t w0) { return (uint32_t)w0; }
+static inline long mica_chan_cw0_status(uint64_t w0) { return (long)(int32_t)(w0 >> 32); }
+
 /* Opcodes below MICA_CHAN_OP_USER are the library's; every server understands them. */
 enum mica_chan_opcode {
-    MICA_CHAN_OP_NOP = 0,       /* completes with status 0, results = arguments */
+    MICA_CHAN_OP_NOP = 0,       /* completes with status 0, its result its first argument */
     MICA_CHAN_OP_USER = 16,     /* the server's own operations start here */
 };
 

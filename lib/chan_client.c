@@ -20,7 +20,8 @@ power_of_two(unsigned n)
 size_t
 mica_chan_region_size(unsigned sq_entries, unsigned cq_entries, size_t buf)
 {
-    size_t rings = MICA_CHAN_HEADER_SIZE + (size_t)(sq_entries + cq_entries) * MICA_CHAN_ENTRY_SIZE;
+    size_t rings = MICA_CHAN_HEADER_SIZE + (size_t)sq_entries * MICA_CHAN_SQE_SIZE +
+                   (size_t)cq_entries * MICA_CHAN_CQE_SIZE;
     return ((rings + 4095) & ~(size_t)4095) + buf;
 }
 
@@ -38,6 +39,7 @@ format(struct mica_chan *ch)
     h->epoch = ch->epoch;
     ch->sq_tail = ch->sq_published = ch->sq_head = ch->cq_head = 0;
     ch->nfree = ch->ntags;
+    ch->sq_limit = 0;               /* the first prep looks */
     for (uint32_t i = 0; i < ch->ntags; i++)
         ch->free_tags[i] = (uint16_t)(ch->ntags - 1 - i);     /* tag 0 comes out first */
     memset(ch->in_flight, 0, sizeof(ch->in_flight));
@@ -63,13 +65,13 @@ mica_chan_client_init(struct mica_chan *ch, void *region, size_t size, unsigned 
     h->sq_entries = sq_entries;
     h->cq_entries = cq_entries;
     h->sq_off = MICA_CHAN_HEADER_SIZE;
-    h->cq_off = MICA_CHAN_HEADER_SIZE + sq_entries * MICA_CHAN_ENTRY_SIZE;
+    h->cq_off = MICA_CHAN_HEADER_SIZE + sq_entries * MICA_CHAN_SQE_SIZE;
     h->buf_off = (uint32_t)rings;
     h->buf_size = (uint32_t)(size - rings);
     h->ntags = sq_entries + cq_entries;
     ch->hdr = h;
-    ch->sq = (struct mica_chan_entry *)((uint8_t *)region + h->sq_off);
-    ch->cq = (struct mica_chan_entry *)((uint8_t *)region + h->cq_off);
+    ch->sq = (struct mica_chan_sq_entry *)((uint8_t *)region + h->sq_off);
+    ch->cq = (struct mica_chan_cq_entry *)((uint8_t *)region + h->cq_off);
     ch->buf = (uint8_t *)region + h->buf_off;
     ch->buf_size = h->buf_size;
     ch->sq_mask = sq_entries - 1;
@@ -110,14 +112,25 @@ mica_chan_in_flight(const struct mica_chan *ch)
     return ch->ntags - ch->nfree;
 }
 
-bool
-mica_chan_sq_room(struct mica_chan *ch)
+/* How far prep may go: to the end of the ring's room or of the free tags. */
+static void
+set_limit(struct mica_chan *ch)
 {
-    /* Looks full: see how far the server got (an insane sq_head is ignored). */
+    uint32_t room = ch->sq_mask + 1 - (ch->sq_tail - ch->sq_head);
+    ch->sq_limit = ch->sq_tail + (room < ch->nfree ? room : ch->nfree);
+}
+
+long
+mica_chan_make_room(struct mica_chan *ch)
+{
+    if (ch->dead)
+        return ch->dead;
+    /* See how far the server got (an insane sq_head is ignored). */
     uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
-    if (ch->sq_published - head <= ch->sq_mask + 1)
+    if (ch->sq_published - head <= ch->sq_mask + 1 && ch->sq_published - head <= ch->sq_published - ch->sq_head)
         ch->sq_head = head;
-    return ch->sq_tail - ch->sq_head <= ch->sq_mask;
+    set_limit(ch);
+    return ch->sq_tail == ch->sq_limit ? MICA_E_RANGE : MICA_E_OK;
 }
 
 unsigned
@@ -159,33 +172,34 @@ unsigned
 mica_chan_reap(struct mica_chan *ch, struct mica_chan_cqe *out, unsigned max)
 {
     struct mica_chan_header *h = ch->hdr;
-    uint32_t tail = atomic_load_explicit(&h->cq_tail, ACQUIRE);
-    uint32_t avail = tail - ch->cq_head, head = ch->cq_head;
-    unsigned n = 0;
+    uint32_t head = ch->cq_head, avail = atomic_load_explicit(&h->cq_tail, ACQUIRE) - head;
     if (avail > ch->cq_mask + 1) {
         ch->bogus++;            /* an insane index: take nothing */
         avail = 0;
     }
-    for (uint32_t i = 0; i < avail && n < max; i++) {
-        struct mica_chan_entry *e = &ch->cq[head++ & ch->cq_mask];
+    if (avail > max)
+        avail = max;
+    /* Locals, so that the stores below need not make the compiler read ch again. */
+    struct mica_chan_cq_entry *cq = ch->cq;
+    uint32_t mask = ch->cq_mask, ntags = ch->ntags, nfree = ch->nfree, end = head + avail;
+    unsigned n = 0;
+    for (; head != end; head++) {
+        struct mica_chan_cq_entry *e = &cq[head & mask];
         uint64_t w0 = atomic_load_explicit(&e->w[0], RELAXED);
-        uint32_t t = mica_chan_w0_tag(w0);
-        if (t >= ch->ntags || !ch->in_flight[t]) {
+        uint32_t t = mica_chan_cw0_tag(w0);
+        if (t >= ntags || !ch->in_flight[t]) {
             ch->bogus++;
             continue;
         }
-        struct mica_chan_cqe *c = &out[n++];
-        c->tag = t;
-        c->opcode = mica_chan_w0_opcode(w0);
-        c->flags = mica_chan_w0_flags(w0);
-        c->status = (long)atomic_load_explicit(&e->w[1], RELAXED);
-#pragma GCC unroll 8
-        for (unsigned k = 0; k < MICA_CHAN_RESULTS; k++)
-            c->res[k] = atomic_load_explicit(&e->w[2 + k], RELAXED);
         ch->in_flight[t] = 0;
-        ch->free_tags[ch->nfree++] = (uint16_t)t;
+        ch->free_tags[nfree++] = (uint16_t)t;
+        out[n].tag = t;
+        out[n].status = mica_chan_cw0_status(w0);
+        out[n].res[0] = atomic_load_explicit(&e->w[1], RELAXED);
+        n++;
     }
-    if (head != ch->cq_head) {
+    ch->nfree = nfree;
+    if (avail) {
         ch->cq_head = head;
         atomic_store_explicit(&h->cq_head, head, RELEASE);
         atomic_thread_fence(memory_order_seq_cst);
@@ -193,6 +207,8 @@ mica_chan_reap(struct mica_chan *ch, struct mica_chan_cqe *out, unsigned max)
             ch->bells++;
             mica_signal(ch->server_bell);
         }
+        if (!ch->dead)
+            set_limit(ch);      /* tags came back */
     }
     while (ch->dead && n < max && reap_dead(ch, &out[n]))
         n++;
@@ -236,6 +252,7 @@ mica_chan_fail_pending(struct mica_chan *ch, long err)
     ch->dead = err ? err : MICA_E_DELETED;
     ch->fail_next = 0;
     ch->sq_tail = ch->sq_published;     /* prepared, never published: fail them too */
+    ch->sq_limit = ch->sq_tail;         /* so prep asks, and fails with dead */
 }
 
 /* ---- connecting through the server's endpoint ------------------------------------------- */

@@ -61,13 +61,13 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     struct mica_chan_header g;
     memcpy(&g, region, 64);
     __asm__ volatile("" ::: "memory");
-    uint64_t sq_end = (uint64_t)g.sq_off + (uint64_t)g.sq_entries * MICA_CHAN_ENTRY_SIZE;
-    uint64_t cq_end = (uint64_t)g.cq_off + (uint64_t)g.cq_entries * MICA_CHAN_ENTRY_SIZE;
+    uint64_t sq_end = (uint64_t)g.sq_off + (uint64_t)g.sq_entries * MICA_CHAN_SQE_SIZE;
+    uint64_t cq_end = (uint64_t)g.cq_off + (uint64_t)g.cq_entries * MICA_CHAN_CQE_SIZE;
     uint64_t buf_end = (uint64_t)g.buf_off + g.buf_size;
     if (g.magic != MICA_CHAN_MAGIC || g.version != MICA_CHAN_VERSION ||
         !ring_ok(g.sq_entries) || !ring_ok(g.cq_entries) || g.ntags == 0 ||
         g.ntags > MICA_CHAN_MAX_TAGS || g.sq_off < MICA_CHAN_HEADER_SIZE ||
-        g.sq_off % MICA_CHAN_ENTRY_SIZE || g.cq_off % MICA_CHAN_ENTRY_SIZE ||
+        g.sq_off % MICA_CHAN_SQE_SIZE || g.cq_off % MICA_CHAN_CQE_SIZE ||
         sq_end > size || cq_end > size || buf_end > size ||
         (g.cq_off < sq_end && g.sq_off < cq_end) ||          /* the rings overlap */
         (g.buf_size && ((g.buf_off < sq_end && g.sq_off < buf_end) ||
@@ -83,8 +83,8 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     c->npages = npages;
     c->own_caps = own;
     c->hdr = region;
-    c->sq = (struct mica_chan_entry *)((uint8_t *)region + g.sq_off);
-    c->cq = (struct mica_chan_entry *)((uint8_t *)region + g.cq_off);
+    c->sq = (struct mica_chan_sq_entry *)((uint8_t *)region + g.sq_off);
+    c->cq = (struct mica_chan_cq_entry *)((uint8_t *)region + g.cq_off);
     c->buf = (uint8_t *)region + g.buf_off;
     c->buf_size = g.buf_size;
     c->sq_entries = g.sq_entries;
@@ -154,14 +154,11 @@ sq_avail(struct mica_chan_conn *c)
 }
 
 static inline __attribute__((always_inline)) void
-put_completion(struct mica_chan_conn *c, uint64_t w0, long status, const uint64_t *res)
+put_completion(struct mica_chan_conn *c, uint32_t tag, long status, uint64_t res)
 {
-    struct mica_chan_entry *e = &c->cq[c->cq_tail++ & (c->cq_entries - 1)];
-    atomic_store_explicit(&e->w[0], w0, RELAXED);
-    atomic_store_explicit(&e->w[1], (uint64_t)status, RELAXED);
-#pragma GCC unroll 8
-    for (unsigned i = 0; i < MICA_CHAN_RESULTS; i++)
-        atomic_store_explicit(&e->w[2 + i], res[i], RELAXED);
+    struct mica_chan_cq_entry *e = &c->cq[c->cq_tail++ & (c->cq_entries - 1)];
+    atomic_store_explicit(&e->w[0], mica_chan_cw0(tag, status), RELAXED);
+    atomic_store_explicit(&e->w[1], res, RELAXED);
 }
 
 void
@@ -186,13 +183,13 @@ mica_chan_complete(struct mica_chan_conn *c, uint32_t tag, long status,
         return MICA_E_BAD_STATE;
     c->busy[tag / 64] &= ~(1UL << (tag % 64));
     c->deferred--;
-    static const uint64_t none[MICA_CHAN_RESULTS];
-    put_completion(c, mica_chan_w0(0, 0, tag), status, res ? res : none);
+    put_completion(c, tag, status, res ? res[0] : 0);
     return MICA_E_OK;
 }
 
-/* Check one request (our copy) and run it: its status, or MICA_CHAN_DEFERRED. */
-static inline __attribute__((always_inline)) long
+/* A request other than a plain NOP (our copy): check it and run it; its status, or
+ * MICA_CHAN_DEFERRED. */
+static long
 handle(struct mica_chan_server *srv, struct mica_chan_conn *c, struct mica_chan_req *req,
        uint64_t res[MICA_CHAN_RESULTS])
 {
@@ -204,7 +201,7 @@ handle(struct mica_chan_server *srv, struct mica_chan_conn *c, struct mica_chan_
         return MICA_E_BAD_METHOD;
     if (req->tag >= c->ntags)
         return MICA_E_INVALID_ARG;
-    if (c->busy[req->tag / 64] & 1UL << (req->tag % 64))
+    if (c->deferred && c->busy[req->tag / 64] & 1UL << (req->tag % 64))
         return MICA_E_BAD_STATE;                /* that tag is still in flight */
     if (req->len) {
         if (req->off > c->buf_size || req->len > c->buf_size - req->off)
@@ -212,7 +209,7 @@ handle(struct mica_chan_server *srv, struct mica_chan_conn *c, struct mica_chan_
         req->data = c->buf + req->off;
     }
     if (!fn) {
-        memcpy(res, req->arg, sizeof(req->arg));
+        res[0] = req->arg[0];
         return MICA_E_OK;
     }
     long status = fn(srv, c, req, res);
@@ -221,6 +218,62 @@ handle(struct mica_chan_server *srv, struct mica_chan_conn *c, struct mica_chan_
         c->deferred++;
     }
     return status;
+}
+
+/* Any request but a plain NOP, taken from ring slot e (already counted in c->sq_head):
+ * check it, run it and complete it, unless its handler defers it. */
+static __attribute__((noinline)) void
+take_one(struct mica_chan_server *srv, struct mica_chan_conn *c, uint64_t w0, uint64_t w1,
+         uint64_t a0, uint64_t a1)
+{
+    struct mica_chan_req req = {
+        .opcode = mica_chan_w0_opcode(w0), .flags = mica_chan_w0_flags(w0),
+        .tag = mica_chan_w0_tag(w0), .off = mica_chan_w1_off(w1), .len = mica_chan_w1_len(w1),
+        .arg = { a0, a1 },
+    };
+    uint64_t res[MICA_CHAN_RESULTS] = { 0 };
+    long status = handle(srv, c, &req, res);
+    if (status == MICA_CHAN_DEFERRED)
+        return;
+    if (status)
+        c->errors++;
+    put_completion(c, req.tag, status, res[0]);
+}
+
+/*
+ * Take n requests (the rings allow them) and complete each. Each entry is copied out once
+ * and only the copy is used. The common case, a NOP with no buffer whose tag cannot be a
+ * held one's, is answered in this loop; anything else goes through take_one().
+ */
+static unsigned
+take(struct mica_chan_server *srv, struct mica_chan_conn *c, uint32_t n)
+{
+    struct mica_chan_sq_entry *sq = c->sq;
+    struct mica_chan_cq_entry *cq = c->cq;
+    uint32_t sq_mask = c->sq_entries - 1, cq_mask = c->cq_entries - 1, ntags = c->ntags;
+    uint32_t head = c->sq_head, end = head + n, tail = c->cq_tail;
+    while (head != end) {
+        struct mica_chan_sq_entry *e = &sq[head++ & sq_mask];
+        uint64_t w0 = atomic_load_explicit(&e->w[0], RELAXED);
+        uint64_t w1 = atomic_load_explicit(&e->w[1], RELAXED);
+        uint64_t a0 = atomic_load_explicit(&e->w[2], RELAXED);
+        uint32_t tag = mica_chan_w0_tag(w0);
+        if (!(w0 & 0xffff) && !(w1 >> 32) && tag < ntags && !c->deferred) {
+            struct mica_chan_cq_entry *q = &cq[tail++ & cq_mask];
+            atomic_store_explicit(&q->w[0], tag, RELAXED);     /* status 0 */
+            atomic_store_explicit(&q->w[1], a0, RELAXED);
+            continue;
+        }
+        c->sq_head = head;
+        c->cq_tail = tail;
+        take_one(srv, c, w0, w1, a0, atomic_load_explicit(&e->w[3], RELAXED));
+        if (c->state != MICA_CHAN_CONN_ATTACHED)
+            return n - (end - head);            /* a handler detached it */
+        tail = c->cq_tail;                      /* it may have completed held ones too */
+    }
+    c->sq_head = head;
+    c->cq_tail = tail;
+    return n;
 }
 
 static unsigned
@@ -234,31 +287,11 @@ serve_conn(struct mica_chan_server *srv, struct mica_chan_conn *c)
         n = credit;
     if (srv->cfg.batch && n > srv->cfg.batch)
         n = srv->cfg.batch;
-    uint32_t mask = c->sq_entries - 1;
-    for (uint32_t i = 0; i < n; i++) {
-        struct mica_chan_entry *e = &c->sq[c->sq_head++ & mask];
-        struct mica_chan_req req;
-        uint64_t w0 = atomic_load_explicit(&e->w[0], RELAXED);
-        uint64_t w1 = atomic_load_explicit(&e->w[1], RELAXED);
-#pragma GCC unroll 8
-        for (unsigned k = 0; k < MICA_CHAN_ARGS; k++)
-            req.arg[k] = atomic_load_explicit(&e->w[2 + k], RELAXED);
-        req.opcode = mica_chan_w0_opcode(w0);
-        req.flags = mica_chan_w0_flags(w0);
-        req.tag = mica_chan_w0_tag(w0);
-        req.off = mica_chan_w1_off(w1);
-        req.len = mica_chan_w1_len(w1);
-        req.data = NULL;
-        uint64_t res[MICA_CHAN_RESULTS] = { 0 };
-        long status = handle(srv, c, &req, res);
-        if (status != MICA_CHAN_DEFERRED) {
-            if (status)
-                c->errors++;
-            put_completion(c, w0, status, res);
-        }
-        if (c->state != MICA_CHAN_CONN_ATTACHED)
-            return i + 1;                       /* a handler detached it */
-    }
+    if (!n)
+        return 0;
+    n = take(srv, c, n);
+    if (c->state != MICA_CHAN_CONN_ATTACHED)
+        return n;
     c->taken += n;
     /* The slots we copied out are the client's again only after our reads (release). */
     atomic_store_explicit(&c->hdr->sq_head, c->sq_head, RELEASE);

@@ -63,6 +63,11 @@ def main():
     log = run_modes(results, "Mica", **mica)
     if log is None:
         return 1
+    for mode in MODES:                  # issue 10's goal: at most a tenth
+        batch, ipc = (results.get(n, {}).get(mode) for n in ("chan_msg_batch32", "ipc_rt_inter"))
+        if batch and ipc:
+            print(f"bench chan_msg_batch32 is 1/{ipc['median'] / batch['median']:.1f} "
+                  f"of ipc_rt_inter ({mode})")
     if "TLB tagged by PCID" in log:     # the figures above are with PCIDs: again without
         if run_modes(results, "Mica without PCIDs", cmdline="debugexit nopcid",
                      rename=lambda n: n + "_nopcid", **mica) is None:

@@ -191,7 +191,7 @@ random_order(void)
 {
     bool ok = true, shuffled = false;
     for (uint64_t seed = 1; seed <= 5; seed++) {
-        uint32_t tags[HELD], rtag;
+        uint32_t tags[HELD], rtag = 0;
         for (unsigned i = 0; i < HELD; i++) {
             struct mica_chan_sqe req = { .opcode = T_DEFER, .arg = { seed * 1000 + i } };
             ok = ok && !mica_chan_prep(&A.ch, &req, &tags[i]);
@@ -226,7 +226,7 @@ static uint32_t raw_tail, raw_head;
 static void
 raw_put(struct client *cl, uint64_t w0, uint64_t w1, uint64_t arg0)
 {
-    struct mica_chan_entry *e = &cl->ch.sq[raw_tail++ & (SQ - 1)];
+    struct mica_chan_sq_entry *e = &cl->ch.sq[raw_tail++ & (SQ - 1)];
     atomic_store_explicit(&e->w[0], w0, memory_order_relaxed);
     atomic_store_explicit(&e->w[1], w1, memory_order_relaxed);
     atomic_store_explicit(&e->w[2], arg0, memory_order_relaxed);
@@ -246,9 +246,9 @@ raw_next(struct client *cl, uint64_t *w0, long *status)
     for (int tries = 0; tries < 100; tries++) {
         uint32_t tail = atomic_load_explicit(&cl->ch.hdr->cq_tail, memory_order_acquire);
         if (tail != raw_head) {
-            struct mica_chan_entry *e = &cl->ch.cq[raw_head++ & (CQ - 1)];
+            struct mica_chan_cq_entry *e = &cl->ch.cq[raw_head++ & (CQ - 1)];
             *w0 = atomic_load_explicit(&e->w[0], memory_order_relaxed);
-            *status = (long)atomic_load_explicit(&e->w[1], memory_order_relaxed);
+            *status = mica_chan_cw0_status(*w0);
             atomic_store_explicit(&cl->ch.hdr->cq_head, raw_head, memory_order_release);
             return true;
         }
@@ -267,9 +267,9 @@ expect_raw(struct client *cl, const char *name, unsigned op, uint32_t tag, uint3
     uint64_t w0 = 0;
     long status = -1;
     bool got = raw_next(cl, &w0, &status);
-    EXPECT(name, got && status == want && mica_chan_w0_tag(w0) == tag,
+    EXPECT(name, got && status == want && mica_chan_cw0_tag(w0) == tag,
            "got %d, status %s (want %s), tag %u (want %u)", got, mica_errname(status),
-           mica_errname(want), mica_chan_w0_tag(w0), tag);
+           mica_errname(want), mica_chan_cw0_tag(w0), tag);
 }
 
 static void
@@ -301,8 +301,8 @@ malformed(void)
     long sa = -1, sb = -1;
     bool got = raw_next(&M, &w0a, &sa) && raw_next(&M, &w0b, &sb);
     EXPECT("chan_held_tag_still_completes",
-           got && !sa && !sb && mica_chan_w0_tag(w0a) == 3 && mica_chan_w0_tag(w0b) == 4,
-           "tags %u %u", mica_chan_w0_tag(w0a), mica_chan_w0_tag(w0b));
+           got && !sa && !sb && mica_chan_cw0_tag(w0a) == 3 && mica_chan_cw0_tag(w0b) == 4,
+           "tags %u %u", mica_chan_cw0_tag(w0a), mica_chan_cw0_tag(w0b));
 
     /* Indices out of all reason: the server takes at most a ring, counts a violation. */
     uint64_t before = stats(1, M.id, 2);

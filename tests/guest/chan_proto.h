@@ -16,7 +16,7 @@
 
 /* Channel operations (opcodes from MICA_CHAN_OP_USER). */
 enum chan_test_op {
-    T_ECHO = MICA_CHAN_OP_USER, /* res[0] = arg0 * 3 + 1, res[1] = the tag */
+    T_ECHO = MICA_CHAN_OP_USER, /* res[0] = arg0 * 3 + 1 */
     T_SUM,                      /* res[0] = the sum of the buffer's bytes */
     T_FILL,                     /* the buffer's bytes = arg0; res[0] = length */
     T_DEFER,                    /* completed by a later T_RELEASE: res[0] = arg0 * 3 + 1 */

@@ -19,7 +19,6 @@ echo(struct mica_chan_server *srv, struct mica_chan_conn *c, const struct mica_c
 {
     (void)srv, (void)c;
     res[0] = req->arg[0] * 3 + 1;
-    res[1] = req->tag;
     return MICA_E_OK;
 }
 
