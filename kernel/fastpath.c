@@ -150,10 +150,13 @@ fastpath_reply_recv(struct tcb *t)
 
 /* ---- notifications ------------------------------------------------------------------ */
 
-/* A capability in the first argument of a notification system call, with the rights. */
+/* A capability in the first argument of a notification system call, with the rights (and
+ * a Mica system call: a redirected thread's go to its handler). */
 static inline struct notification *
 notification_cap(struct tcb *t, unsigned rights, uint64_t *badge)
 {
+    if (t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS)
+        return NULL;
     struct cte *slot = cnode_slot(&t->ctable.cap, arch_syscall_arg(&t->regs, 0));
     if (!slot || slot->cap.type != MICA_OBJ_NOTIFICATION || (slot->cap.rights & rights) != rights ||
         mica_msg_length(arch_syscall_arg(&t->regs, 1)) > MICA_MSG_MAX_WORDS)

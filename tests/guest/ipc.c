@@ -512,6 +512,64 @@ redirect_roundtrips(void)
     mica_tcb_suspend(r.tcb);
 }
 
+/* A redirected thread's system call numbered as a signal (Linux's fstat is 5) goes to its
+ * handler even where the notification fast path would take a real signal. */
+static volatile bool redirect_waiter_woke;
+static mica_cptr_t redirect_ntfn;
+
+static void
+redirect_waiter(uint64_t self)
+{
+    uint64_t bits;
+    if (!mica_wait(redirect_ntfn, &bits, FOREVER))
+        redirect_waiter_woke = true;
+    for (;;)
+        mica_tcb_suspend(self);     /* above the root task: never spin */
+}
+
+static void
+signal_number_redirected(uint64_t unused)
+{
+    (void)unused;
+    register uint64_t rdi __asm__("rdi") = redirect_ntfn;
+    uint64_t rax = MICA_SYS_SEND;
+    __asm__ volatile("syscall" : "+a"(rax), "+r"(rdi) : : "rcx", "r11", "rsi", "rdx", "r10", "r8",
+                     "r9", "memory");
+    for (;;)
+        __asm__ volatile("pause");
+}
+
+static void
+redirect_not_a_signal(void)
+{
+    static struct mica_thread w, r;
+    redirect_ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
+    mica_cptr_t sys_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    uint64_t w_slot = test_slot();
+    long err = mica_thread_create(&w, test_untyped, w_slot, redirect_waiter, w_slot,
+                                  MICA_BOOT_PRIO + 1);
+    if (!err)
+        err = mica_tcb_resume(w.tcb);
+    if (!err)
+        err = mica_thread_create(&r, test_untyped, test_slot(), signal_number_redirected, 0,
+                                 MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
+    if (!err)
+        err = mica_tcb_set_flags(r.tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
+    if (!err)
+        err = mica_tcb_resume(r.tcb);
+    struct mica_msg m = { 0 };
+    if (!err)
+        err = mica_recv(sys_ep, &m, 1000 * MS);
+    EXPECT("redirected_signal_number_is_not_a_signal",
+           !err && mica_msg_label(m.info) == MICA_FAULT_SYSCALL && m.mr[0] == MICA_SYS_SEND &&
+           !redirect_waiter_woke, "err %s, label %#lx, nr %lu, woke %d", mica_errname(err),
+           (unsigned long)mica_msg_label(m.info), (unsigned long)m.mr[0], redirect_waiter_woke);
+    mica_tcb_suspend(r.tcb);
+    mica_tcb_suspend(w.tcb);
+}
+
 /* Each kind of fault, as a message with its label; the handler resumes none of them. */
 static void
 fault_kind(uint64_t kind)
@@ -740,6 +798,7 @@ main(void)
     faults();
     fault_kinds();
     redirect_roundtrips();
+    redirect_not_a_signal();
     review_regressions();
     suspend_blocked();
     return test_failures;
