@@ -142,7 +142,7 @@ $(USER)/mem_server.elf: $(MEM_SERVER) $(ULIB)
 
 GUEST_TESTS := basics survivor spin caps ipc ipc_server memory mapping mapper spawn irq chaos \
                crasher memsrv memclient chan chan_server protocols fuzz fuzz_workload \
-               isolation isolation_peer conchan heapuser
+               isolation isolation_peer conchan heapuser conend concheck
 $(USER)/%.elf: $(BUILD)/tests/guest/%.c.o $(ULIB)
 	$(call link-user,$@,$<)
 

@@ -123,22 +123,38 @@ mica_chan_buf(const struct mica_chan *ch, uint32_t off)
     return ch->buf + off;
 }
 
-/* Hand a formatted channel to a server through its endpoint, with map items: the region's
- * npages frames (frames[i] maps page i, writable, with the grant right on server_ep), and
- * bell_for_server, a capability to our notification that the server may signal. Its
- * channel number in *id. Returns a mica_error (the server's, or the IPC's). */
-long mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-                       unsigned npages, mica_cptr_t bell_for_server, uint64_t *id);
+/* Where a channel comes to a client that opens it at a server (mica_chan_connect). */
+struct mica_chan_place {
+    void *region;               /* page-aligned, page tables there, nothing mapped */
+    unsigned pages;             /* the region's size (at most the server's max_pages) */
+    unsigned sq_entries, cq_entries;
+    mica_cptr_t bell;           /* our notification: we wait on it */
+    mica_cptr_t bell_for_server;    /* a capability to it the server may signal */
+    mica_cptr_t server_bell;    /* to signal the server; 0: it comes in OPEN's reply */
+    uint64_t first_slot;        /* 2 + pages slots of ours: the channel's endpoint, the
+                                 * server's doorbell, the region's frames */
+};
 
-/* The same, for a server that hands out its doorbell: the reply to ATTACH carries it into
- * our empty slot bell_slot, which becomes the channel's server_bell. NO_CAP if it did not
- * come (call with the grant right on server_ep). */
-long mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep,
-                            const mica_cptr_t *frames, unsigned npages,
-                            mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id);
+/* Open a channel at the server whose public endpoint is server_ep (with the grant right):
+ * the server provides the region, whose pages come as map items and are mapped at
+ * at->region; we format it (mica_chan_client_init for a zeroed ch, otherwise
+ * mica_chan_client_reset: reconnecting, nothing may be in flight) and the server attaches.
+ * Whatever at->first_slot's slots held (an earlier connection) is deleted first. Our
+ * channel's number in *id; the channel's endpoint, for mica_chan_close, in
+ * mica_chan_endpoint(at). Returns a mica_error (the server's, or the IPC's; NO_CAP if
+ * the server's doorbell or a page did not come); a channel opened on the way is closed. */
+long mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
+                       const struct mica_chan_place *at, uint64_t *id);
 
-/* Tell the server to stop serving channel id and free it. */
-long mica_chan_close(mica_cptr_t server_ep, uint64_t id);
+static inline mica_cptr_t
+mica_chan_endpoint(const struct mica_chan_place *at)
+{
+    return at->first_slot;
+}
+
+/* Tell the server to stop serving the channel and free it (chan_ep: its endpoint). The
+ * region is unmapped here too: the server revokes our pages. */
+long mica_chan_close(mica_cptr_t chan_ep);
 
 /* ---- the server ----------------------------------------------------------------------- */
 
@@ -175,10 +191,13 @@ struct mica_chan_conn {
     uint32_t cq_head;           /* the client's last believable cq_head */
     uint32_t deferred;          /* requests taken, not yet completed */
     unsigned state;             /* MICA_CHAN_CONN_* */
-    uint64_t owner;             /* the badge that opened it */
-    unsigned npages;            /* pages received (connect) */
+    uint64_t owner;             /* its endpoint's badge (set up through the endpoint) */
+    uint32_t gen;               /* OPENs of this channel so far: kept when it is freed */
+    unsigned npages;            /* the region's pages (connect) */
     mica_cptr_t bell;           /* signal: wakes the client */
-    bool own_caps;              /* frames and bell received by connect: ours to delete */
+    bool own_caps;              /* set up through the endpoint: its bell, endpoint and the
+                                 * client's copies of its pages are ours to delete */
+    bool gone;                  /* its client's doorbell failed: free it (sweep) */
     uint64_t taken, errors, violations, bells;
     uint64_t busy[MICA_CHAN_MAX_TAGS / 64];     /* tags deferred */
     void *user;
@@ -190,11 +209,13 @@ struct mica_chan_conn {
 #define MICA_CHAN_SERVER_MAX    8
 
 /*
- * A server's setup. Channels handed over by mica_chan_connect are mapped in the arena, a
- * range of the server's address space whose page tables exist: channel i at
- * arena + i * max_pages pages, then 3 pages of receive window. Their capabilities go to
- * slots from first_slot on: nconn doorbells, 3 receive slots, nconn * max_pages frames.
- * Channels set up by someone else (mica_chan_attach) need none of that.
+ * A server's setup. Channels opened through the endpoint (mica_chan_connect) are the
+ * server's memory: nconn * max_pages frames made from untyped at init, mapped in the
+ * arena, a range of the server's address space whose page tables exist (channel i at
+ * arena + i * max_pages pages), and handed to clients as map items. Capabilities go to
+ * slots from first_slot on: nconn client doorbells, 3 receive slots, nconn * max_pages
+ * frames, nconn channel endpoints (MICA_CHAN_SERVER_SLOTS in all). Channels set up by
+ * someone else (mica_chan_attach) need none of that.
  */
 struct mica_chan_server_config {
     mica_chan_handler *const *ops;  /* ops[opcode - MICA_CHAN_OP_USER] */
@@ -216,13 +237,20 @@ struct mica_chan_server_config {
      * to ATTACH carries to the client (which called with the grant right); 0: none, the
      * client got it from whoever introduced the two */
     mica_cptr_t bell_for_clients;
+    /* untyped memory for the channels' frames (nconn * max_pages pages); 0: no channels
+     * through the endpoint (OPEN answers NO_MEMORY) */
+    mica_cptr_t untyped;
 };
+#define MICA_CHAN_SERVER_SLOTS(nconn, max_pages) \
+    ((nconn) * 2 + MICA_MSG_MAX_CAPS + (nconn) * (max_pages))
 
 struct mica_chan_server {
     struct mica_chan_server_config cfg;
     struct mica_chan_conn conn[MICA_CHAN_SERVER_MAX];
     bool stop;                      /* a handler sets it: mica_chan_server_run returns */
     uint64_t rounds, sleeps;
+    bool frames;                    /* the channels' memory is made and mapped */
+    uint64_t swept;                 /* channels of dead clients freed */
 };
 
 long mica_chan_server_init(struct mica_chan_server *srv,
@@ -234,9 +262,17 @@ long mica_chan_server_init(struct mica_chan_server *srv,
 long mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t size,
                       mica_cptr_t client_bell);
 
-/* Stop serving channel id (its client closed it or died) and free it, with the pages and
- * doorbell connect brought; deferred requests are forgotten. */
+/* Stop serving channel id (its client closed it or died) and free it: for a channel opened
+ * through the endpoint, the client's copies of its pages, its endpoint and the client's
+ * doorbell are revoked (the frames stay ours, for the next client); deferred requests are
+ * forgotten. */
 void mica_chan_detach(struct mica_chan_server *srv, unsigned id);
+
+/* Free the channels whose clients died: those opened through the endpoint whose client
+ * doorbell is gone from our CNode (a task's objects go when it ends) or failed to ring.
+ * OPEN sweeps when no channel is free; a server may call it whenever it likes. Returns
+ * how many it freed. */
+unsigned mica_chan_server_sweep(struct mica_chan_server *srv);
 
 /* Complete a deferred request of c: BAD_STATE if tag is not deferred. Published at the end
  * of the round (or by mica_chan_flush). */

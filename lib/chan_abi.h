@@ -128,19 +128,34 @@ enum mica_chan_opcode {
 
 /*
  * Setting up a channel through an endpoint of the server (mica_chan_connect), each a call
- * whose reply's MR0 is a mica_error:
- *   OPEN   (pages)            -> MR1 the channel's number; the caller's badge owns it
- *   PAGES  (chan, first page) with 1-3 map items (MICA_MSG_MAP, writable): those pages
- *   BELL   (chan)             with one capability: the client's doorbell notification
- *   ATTACH (chan)             the region holds a formatted header: serve it
- *   CLOSE  (chan)             stop serving it and free it
+ * whose reply's MR0 is a mica_error. The server provides the region's memory; the client
+ * names only its size. On the server's public endpoint:
+ *   OPEN   (pages) with one capability, the client's doorbell notification (write right)
+ *          -> MR1 the channel's number; capabilities: the channel's endpoint (a badged copy
+ *          of the server's: write and grant rights) and, if the server hands it out, the
+ *          server's doorbell
+ * then on the channel's endpoint (the badge names the channel and its generation):
+ *   MAP    (first page)      -> 1-3 map items (MICA_MSG_MAP, writable): the region's pages
+ *                               from first on, zeroed; MR1 how many
+ *   ATTACH ()                the client formatted the region's header: serve it
+ *   CLOSE  ()                stop serving it and free it; the server revokes the client's
+ *                            pages and the channel's endpoint
  */
 enum mica_chan_label {
     MICA_CHAN_OPEN = 0xc400,
-    MICA_CHAN_PAGES,
-    MICA_CHAN_BELL,
+    MICA_CHAN_MAP,
     MICA_CHAN_ATTACH,
     MICA_CHAN_CLOSE,
 };
+
+/* A channel endpoint's badge: MICA_CHAN_BADGE_TAG, the generation (bits 16-47) and the
+ * channel (0-15); no client's public badge has bit 62. */
+#define MICA_CHAN_BADGE_TAG     (1UL << 62)
+
+static inline uint64_t
+mica_chan_badge(unsigned chan, uint32_t gen)
+{
+    return MICA_CHAN_BADGE_TAG | (uint64_t)gen << 16 | (chan & 0xffff);
+}
 
 #endif

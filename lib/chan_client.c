@@ -257,77 +257,94 @@ mica_chan_fail_pending(struct mica_chan *ch, long err)
 
 /* ---- connecting through the server's endpoint ------------------------------------------- */
 
+/* A call whose reply's MR0 is a mica_error; MR1 in *out. */
 static long
-control(mica_cptr_t ep, uint64_t info, uint64_t a, uint64_t b, uint64_t *out)
+control(mica_cptr_t ep, struct mica_msg *m, uint64_t *out)
 {
-    struct mica_msg m = { .info = info, .mr = { a, b } };
-    long err = mica_call(ep, &m, MICA_TIMEOUT_FOREVER);
-    if (!err && mica_msg_length(m.info) >= 1)
-        err = (long)m.mr[0];
+    long err = mica_call(ep, m, MICA_TIMEOUT_FOREVER);
+    if (!err && mica_msg_length(m->info) >= 1)
+        err = (long)m->mr[0];
     else if (!err)
         err = MICA_E_INVALID_ARG;
     if (out)
-        *out = m.mr[1];
+        *out = m->mr[1];
     return err;
 }
 
-/* connect; with bell_slot, ATTACH's reply brings the server's doorbell there. */
+/* OPEN: our doorbell goes, the channel's endpoint (and the server's doorbell) come back. */
 static long
-connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-        unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot, uint64_t *id)
+open_channel(mica_cptr_t server_ep, const struct mica_chan_place *at, uint64_t *id)
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
-    uint64_t chan;
-    long err = control(server_ep, mica_msginfo(MICA_CHAN_OPEN, 1), npages, 0, &chan);
-    for (unsigned p = 0; !err && p < npages; p += MICA_MSG_MAX_CAPS) {
-        unsigned n = npages - p < MICA_MSG_MAX_CAPS ? npages - p : MICA_MSG_MAX_CAPS;
-        for (unsigned i = 0; i < n; i++)
-            buf->caps[i] = frames[p + i];
-        buf->map_attrs = MICA_MAP_WRITE;
-        err = control(server_ep, mica_msginfo_caps(MICA_CHAN_PAGES, n, 2) | MICA_MSG_MAP,
-                      chan, p, NULL);
-    }
-    if (!err) {
-        buf->caps[0] = bell_for_server;
-        err = control(server_ep, mica_msginfo_caps(MICA_CHAN_BELL, 1, 1), chan, 0, NULL);
-    }
-    if (!err && bell_slot) {
-        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_ATTACH, 1), .mr = { chan } };
+    struct mica_msg m = { .info = mica_msginfo_caps(MICA_CHAN_OPEN, 1, 1), .mr = { at->pages } };
+    buf->caps[0] = at->bell_for_server;
+    buf->recv_cnode = MICA_SLOT_CNODE;
+    buf->recv_slot = at->first_slot;
+    long err = control(server_ep, &m, id);
+    buf->recv_cnode = 0;
+    unsigned want = at->server_bell ? 1 : 2;
+    if (!err && mica_msg_caps(m.info) < want)
+        err = MICA_E_NO_CAP;
+    return err;
+}
+
+/* MAP: the region's pages, as map items into our window at the region. */
+static long
+map_pages(mica_cptr_t chan_ep, const struct mica_chan_place *at)
+{
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    long err = MICA_E_OK;
+    for (unsigned p = 0; !err && p < at->pages; p += MICA_MSG_MAX_CAPS) {
+        unsigned n = at->pages - p < MICA_MSG_MAX_CAPS ? at->pages - p : MICA_MSG_MAX_CAPS;
+        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_MAP, 1), .mr = { p } };
         buf->recv_cnode = MICA_SLOT_CNODE;
-        buf->recv_slot = bell_slot;
-        err = mica_call(server_ep, &m, MICA_TIMEOUT_FOREVER);
+        buf->recv_slot = at->first_slot + 2 + p;
+        buf->recv_window = (uintptr_t)at->region + p * 4096UL;
+        buf->recv_window_size = n * 4096UL;
+        err = control(chan_ep, &m, NULL);
         buf->recv_cnode = 0;
-        if (!err)
-            err = mica_msg_length(m.info) >= 1 ? (long)m.mr[0] : MICA_E_INVALID_ARG;
-        if (!err && mica_msg_caps(m.info) != 1)
+        buf->recv_window_size = 0;
+        if (!err && mica_msg_caps(m.info) != n)
             err = MICA_E_NO_CAP;
-        if (!err)
-            ch->server_bell = bell_slot;
-    } else if (!err) {
-        err = control(server_ep, mica_msginfo(MICA_CHAN_ATTACH, 1), chan, 0, NULL);
     }
-    if (!err)
-        *id = chan;
     return err;
 }
 
 long
-mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-                  unsigned npages, mica_cptr_t bell_for_server, uint64_t *id)
+mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
+                  const struct mica_chan_place *at, uint64_t *id)
 {
-    return connect(ch, server_ep, frames, npages, bell_for_server, 0, id);
+    if (!at->pages || (uintptr_t)at->region & 4095)
+        return MICA_E_INVALID_ARG;
+    if (ch->hdr && mica_chan_in_flight(ch))
+        return MICA_E_BAD_STATE;
+    for (unsigned i = 0; i < 2 + at->pages; i++)     /* an earlier connection's */
+        mica_cnode_delete(MICA_SLOT_CNODE, at->first_slot + i);
+    mica_cptr_t chan_ep = mica_chan_endpoint(at);
+    mica_cptr_t server_bell = at->server_bell ? at->server_bell : at->first_slot + 1;
+    long err = open_channel(server_ep, at, id);
+    if (err) {
+        mica_cnode_delete(MICA_SLOT_CNODE, chan_ep);
+        return err;
+    }
+    err = map_pages(chan_ep, at);
+    if (!err && ch->hdr)
+        err = mica_chan_client_reset(ch, server_bell);
+    else if (!err)
+        err = mica_chan_client_init(ch, at->region, at->pages * 4096UL, at->sq_entries,
+                                    at->cq_entries, server_bell, at->bell);
+    if (!err) {
+        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_ATTACH, 0) };
+        err = control(chan_ep, &m, NULL);
+    }
+    if (err)
+        mica_chan_close(chan_ep);               /* and the server takes its pages back */
+    return err;
 }
 
 long
-mica_chan_connect_bell(struct mica_chan *ch, mica_cptr_t server_ep, const mica_cptr_t *frames,
-                       unsigned npages, mica_cptr_t bell_for_server, uint64_t bell_slot,
-                       uint64_t *id)
+mica_chan_close(mica_cptr_t chan_ep)
 {
-    return connect(ch, server_ep, frames, npages, bell_for_server, bell_slot, id);
-}
-
-long
-mica_chan_close(mica_cptr_t server_ep, uint64_t id)
-{
-    return control(server_ep, mica_msginfo(MICA_CHAN_CLOSE, 1), id, 0, NULL);
+    struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_CLOSE, 0) };
+    return control(chan_ep, &m, NULL);
 }

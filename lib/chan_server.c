@@ -2,7 +2,8 @@
 /*
  * The server side of channels: take batches of requests, check each one, hand it to the
  * operation's handler and publish the completions; sleep on the doorbell with the flag
- * protocol; accept channels through the control endpoint (map items).
+ * protocol; open channels of our own memory through the control endpoint (map items in the
+ * replies), and free those whose clients died.
  *
  * Everything in the shared region is written by a client that may be hostile and may
  * change it while we work. So: the geometry is copied and checked once, at attach; an
@@ -21,7 +22,40 @@
 #define ACQUIRE memory_order_acquire
 #define RELEASE memory_order_release
 #define PAGE    4096u
-#define SCRATCH_PAGES MICA_MSG_MAX_CAPS
+#define SCRATCH_SLOTS MICA_MSG_MAX_CAPS   /* what a message brings */
+
+static uint64_t
+page_slot(const struct mica_chan_server *srv, unsigned id, unsigned page)
+{
+    return srv->cfg.first_slot + srv->cfg.nconn + SCRATCH_SLOTS + id * srv->cfg.max_pages + page;
+}
+
+static uint64_t
+ep_slot(const struct mica_chan_server *srv, unsigned id)
+{
+    return page_slot(srv, srv->cfg.nconn, 0) + id;
+}
+
+static void *
+region_of(const struct mica_chan_server *srv, unsigned id)
+{
+    return (void *)(srv->cfg.arena + (uintptr_t)id * srv->cfg.max_pages * PAGE);
+}
+
+/* The channels' memory: every page made and mapped in the arena now, so OPEN cannot run
+ * out of it and a client's death can unmap nothing of ours. */
+static long
+make_frames(struct mica_chan_server *srv)
+{
+    const struct mica_chan_server_config *cfg = &srv->cfg;
+    long err = mica_untyped_retype(cfg->untyped, MICA_OBJ_FRAME, 12, MICA_SLOT_CNODE,
+                                   page_slot(srv, 0, 0), (uint64_t)cfg->nconn * cfg->max_pages);
+    for (unsigned i = 0; !err && i < cfg->nconn * cfg->max_pages; i++)
+        err = mica_frame_map(page_slot(srv, 0, i), MICA_SLOT_VSPACE,
+                             cfg->arena + (uintptr_t)i * PAGE, MICA_MAP_WRITE);
+    srv->frames = !err;
+    return err;
+}
 
 long
 mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_server_config *cfg)
@@ -33,12 +67,13 @@ mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_serve
     if (cfg->ep) {
         struct mica_ipc_buffer *buf = mica_ipc_buffer();
         long err = mica_tcb_bind_notification(MICA_SLOT_TCB, cfg->ntfn);
+        if (!err && cfg->untyped && cfg->max_pages)
+            err = make_frames(srv);
         if (err)
             return err;
         buf->recv_cnode = MICA_SLOT_CNODE;
         buf->recv_slot = cfg->first_slot + cfg->nconn;
-        buf->recv_window = cfg->arena + (uintptr_t)cfg->nconn * cfg->max_pages * PAGE;
-        buf->recv_window_size = SCRATCH_PAGES * PAGE;
+        buf->recv_window_size = 0;              /* no map items: our memory is our own */
     }
     return MICA_E_OK;
 }
@@ -76,10 +111,12 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
 
     struct mica_chan_conn *c = &srv->conn[id];
     uint64_t owner = c->owner;
+    uint32_t gen = c->gen;
     unsigned npages = c->npages;
     bool own = c->own_caps;
     memset(c, 0, sizeof(*c));
     c->owner = owner;
+    c->gen = gen;
     c->npages = npages;
     c->own_caps = own;
     c->hdr = region;
@@ -102,12 +139,6 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     return MICA_E_OK;
 }
 
-static uint64_t
-page_slot(const struct mica_chan_server *srv, unsigned id, unsigned page)
-{
-    return srv->cfg.first_slot + srv->cfg.nconn + SCRATCH_PAGES + id * srv->cfg.max_pages + page;
-}
-
 void
 mica_chan_detach(struct mica_chan_server *srv, unsigned id)
 {
@@ -117,12 +148,43 @@ mica_chan_detach(struct mica_chan_server *srv, unsigned id)
     if (c->state == MICA_CHAN_CONN_ATTACHED)
         atomic_store_explicit(&c->hdr->server_state, MICA_CHAN_STATE_CLOSED, RELEASE);
     if (c->own_caps) {
-        /* Deleting the received capabilities unmaps the pages. */
+        /* The client's copies of the pages (and their mappings) go, the frames stay ours;
+         * so do its endpoint (a stale one cannot even be called) and its doorbell. */
         for (unsigned p = 0; p < srv->cfg.max_pages; p++)
-            mica_cnode_delete(MICA_SLOT_CNODE, page_slot(srv, id, p));
+            mica_cnode_revoke(MICA_SLOT_CNODE, page_slot(srv, id, p));
+        mica_cnode_revoke(MICA_SLOT_CNODE, ep_slot(srv, id));
+        mica_cnode_delete(MICA_SLOT_CNODE, ep_slot(srv, id));
         mica_cnode_delete(MICA_SLOT_CNODE, srv->cfg.first_slot + id);
     }
+    uint32_t gen = c->gen;
     memset(c, 0, sizeof(*c));
+    c->gen = gen;
+}
+
+/* Whether channel id's client is gone: its doorbell failed to ring, or our copy of it went
+ * with its task (the copy is a child of the client's capability). */
+static bool
+client_gone(struct mica_chan_server *srv, unsigned id)
+{
+    struct mica_cap_info info = { 0 };
+    return srv->conn[id].gone ||
+           mica_cnode_identify(MICA_SLOT_CNODE, srv->cfg.first_slot + id, &info) ||
+           info.type != MICA_OBJ_NOTIFICATION;
+}
+
+unsigned
+mica_chan_server_sweep(struct mica_chan_server *srv)
+{
+    unsigned freed = 0;
+    for (unsigned i = 0; i < srv->cfg.nconn; i++) {
+        struct mica_chan_conn *c = &srv->conn[i];
+        if (c->state != MICA_CHAN_CONN_FREE && c->own_caps && client_gone(srv, i)) {
+            mica_chan_detach(srv, i);
+            freed++;
+        }
+    }
+    srv->swept += freed;
+    return freed;
 }
 
 /* ---- serving ------------------------------------------------------------------------------ */
@@ -171,7 +233,8 @@ mica_chan_flush(struct mica_chan_conn *c)
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&c->hdr->client_flags, RELAXED) & MICA_CHAN_SLEEP_CQ) {
         c->bells++;
-        mica_signal(c->bell);
+        if (mica_signal(c->bell))
+            c->gone = true;                     /* its client died: the next sweep frees it */
     }
 }
 
@@ -349,88 +412,116 @@ sleep_end(struct mica_chan_server *srv)
             atomic_store_explicit(&srv->conn[i].hdr->server_flags, 0, RELAXED);
 }
 
-/* ---- the control endpoint: channels handed over with map items ---------------------------- */
+/* ---- the control endpoint: channels of our memory, opened by badge --------------------- */
 
+/* The channel a message on a channel endpoint names, if its badge is current and it is in
+ * one of the states in mask (1 << state). */
 static struct mica_chan_conn *
-owned(struct mica_chan_server *srv, const struct mica_msg *m, unsigned state)
+owned(struct mica_chan_server *srv, const struct mica_msg *m, unsigned mask, unsigned *id)
 {
-    uint64_t id = m->mr[0];
-    if (mica_msg_length(m->info) < 1 || id >= srv->cfg.nconn)
+    *id = (unsigned)(m->badge & 0xffff);
+    if (!(m->badge & MICA_CHAN_BADGE_TAG) || *id >= srv->cfg.nconn)
         return NULL;
-    struct mica_chan_conn *c = &srv->conn[id];
-    return c->state == state && c->owner == m->badge ? c : NULL;
+    struct mica_chan_conn *c = &srv->conn[*id];
+    return mask & 1u << c->state && c->own_caps && c->owner == m->badge ? c : NULL;
 }
 
-/* PAGES: move each received frame from the receive window to its place in the arena (the
- * received info word does not say whether they came as map items: a frame that did not is
- * simply mapped; anything else is refused). */
+/* OPEN: reserve a free channel (sweeping if there is none), keep the client's doorbell,
+ * mint the channel's endpoint, zero the pages the client will get. The reply carries the
+ * endpoint (and our doorbell). */
 static long
-take_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
-           const struct mica_msg *m)
+open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
 {
-    unsigned got = mica_msg_caps(m->info);
-    uint64_t first = m->mr[1];
-    if (mica_msg_length(m->info) < 2 || !got || first != c->npages ||
-        first + got > srv->cfg.max_pages)
-        return MICA_E_INVALID_ARG;
     uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
-    for (unsigned i = 0; i < got; i++) {
-        uint64_t slot = page_slot(srv, id, (unsigned)first + i);
-        uintptr_t va = srv->cfg.arena + ((uintptr_t)id * srv->cfg.max_pages + first + i) * PAGE;
-        mica_frame_unmap(scratch + i);
-        long err = mica_cnode_move(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE, scratch + i);
-        if (!err && (err = mica_frame_map(slot, MICA_SLOT_VSPACE, va, MICA_MAP_WRITE)))
-            mica_cnode_delete(MICA_SLOT_CNODE, slot);
-        if (err)
-            return err;
-        c->npages++;
+    struct mica_cap_info info = { 0 };
+    if (mica_msg_length(m->info) < 1 || !m->mr[0] || m->mr[0] > srv->cfg.max_pages)
+        return MICA_E_INVALID_ARG;
+    if (m->badge & MICA_CHAN_BADGE_TAG)
+        return MICA_E_INVALID_ARG;              /* a channel's endpoint opens nothing */
+    if (!srv->frames)
+        return MICA_E_NO_MEMORY;
+    if (mica_msg_caps(m->info) != 1 || mica_cnode_identify(MICA_SLOT_CNODE, scratch, &info) ||
+        info.type != MICA_OBJ_NOTIFICATION)
+        return MICA_E_NO_CAP;
+    unsigned id = 0;
+    while (id < srv->cfg.nconn && srv->conn[id].state != MICA_CHAN_CONN_FREE)
+        id++;
+    if (id == srv->cfg.nconn && mica_chan_server_sweep(srv))
+        return open_channel(srv, m, ncaps);
+    if (id == srv->cfg.nconn)
+        return MICA_E_NO_MEMORY;
+    struct mica_chan_conn *c = &srv->conn[id];
+    uint32_t gen = c->gen + 1;
+    uint64_t badge = mica_chan_badge(id, gen);
+    mica_cnode_delete(MICA_SLOT_CNODE, srv->cfg.first_slot + id);
+    mica_cnode_delete(MICA_SLOT_CNODE, ep_slot(srv, id));
+    long err = mica_cnode_mint(MICA_SLOT_CNODE, ep_slot(srv, id), MICA_SLOT_CNODE, srv->cfg.ep,
+                               MICA_RIGHT_WRITE | MICA_RIGHT_GRANT, badge);
+    if (!err)
+        err = mica_cnode_move(MICA_SLOT_CNODE, srv->cfg.first_slot + id, MICA_SLOT_CNODE,
+                              scratch);
+    if (err) {
+        mica_cnode_delete(MICA_SLOT_CNODE, ep_slot(srv, id));
+        return err;
     }
+    memset(c, 0, sizeof(*c));
+    c->state = MICA_CHAN_CONN_OPEN;
+    c->gen = gen;
+    c->owner = badge;
+    c->own_caps = true;
+    c->npages = (unsigned)m->mr[0];
+    c->bell = srv->cfg.first_slot + id;
+    memset(region_of(srv, id), 0, (size_t)c->npages * PAGE);   /* nothing of the last client */
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    buf->caps[0] = ep_slot(srv, id);
+    buf->caps[1] = srv->cfg.bell_for_clients;
+    *ncaps = srv->cfg.bell_for_clients ? 2 : 1;
+    m->mr[1] = id;
+    return MICA_E_OK;
+}
+
+/* MAP(first): up to three of the channel's pages as map items in the reply (writable; the
+ * client's copies are children of our frames, revoked at detach). */
+static long
+map_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
+          struct mica_msg *m, unsigned *ncaps)
+{
+    uint64_t first = m->mr[0];
+    if (mica_msg_length(m->info) < 1 || first >= c->npages)
+        return MICA_E_INVALID_ARG;
+    unsigned n = c->npages - (unsigned)first;
+    n = n < MICA_MSG_MAX_CAPS ? n : MICA_MSG_MAX_CAPS;
+    struct mica_ipc_buffer *buf = mica_ipc_buffer();
+    for (unsigned i = 0; i < n; i++)
+        buf->caps[i] = page_slot(srv, id, (unsigned)first + i);
+    buf->map_attrs = MICA_MAP_WRITE;
+    *ncaps = n;
+    m->mr[1] = n;
     return MICA_E_OK;
 }
 
 static long
-control(struct mica_chan_server *srv, struct mica_msg *m)
+control(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
 {
-    uint64_t label = mica_msg_label(m->info), id = m->mr[0];
-    uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
+    uint64_t label = mica_msg_label(m->info);
+    const unsigned open = 1u << MICA_CHAN_CONN_OPEN, attached = 1u << MICA_CHAN_CONN_ATTACHED;
     struct mica_chan_conn *c;
+    unsigned id;
     switch (label) {
     case MICA_CHAN_OPEN:
-        if (mica_msg_length(m->info) < 1 || !m->mr[0] || m->mr[0] > srv->cfg.max_pages)
-            return MICA_E_INVALID_ARG;
-        for (unsigned i = 0; i < srv->cfg.nconn; i++) {
-            c = &srv->conn[i];
-            if (c->state == MICA_CHAN_CONN_FREE) {
-                memset(c, 0, sizeof(*c));
-                c->state = MICA_CHAN_CONN_OPEN;
-                c->owner = m->badge;
-                c->own_caps = true;
-                m->mr[1] = i;
-                return MICA_E_OK;
-            }
-        }
-        return MICA_E_NO_MEMORY;
-    case MICA_CHAN_PAGES:
-        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)))
-            return MICA_E_INVALID_ARG;
-        return take_pages(srv, c, (unsigned)id, m);
-    case MICA_CHAN_BELL:
-        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || mica_msg_caps(m->info) != 1)
-            return MICA_E_INVALID_ARG;
-        c->bell = srv->cfg.first_slot + id;
-        mica_cnode_delete(MICA_SLOT_CNODE, c->bell);
-        return mica_cnode_move(MICA_SLOT_CNODE, c->bell, MICA_SLOT_CNODE, scratch);
-    case MICA_CHAN_ATTACH: {
-        if (!(c = owned(srv, m, MICA_CHAN_CONN_OPEN)) || !c->npages || !c->bell)
-            return MICA_E_INVALID_ARG;
-        void *region = (void *)(srv->cfg.arena + (uintptr_t)id * srv->cfg.max_pages * PAGE);
-        return mica_chan_attach(srv, (unsigned)id, region, (size_t)c->npages * PAGE, c->bell);
-    }
+        return open_channel(srv, m, ncaps);
+    case MICA_CHAN_MAP:
+        if (!(c = owned(srv, m, open, &id)))
+            return MICA_E_NO_RIGHTS;
+        return map_pages(srv, c, id, m, ncaps);
+    case MICA_CHAN_ATTACH:
+        if (!(c = owned(srv, m, open, &id)))
+            return MICA_E_NO_RIGHTS;
+        return mica_chan_attach(srv, id, region_of(srv, id), (size_t)c->npages * PAGE, c->bell);
     case MICA_CHAN_CLOSE:
-        if (!(c = owned(srv, m, MICA_CHAN_CONN_ATTACHED)) &&
-            !(c = owned(srv, m, MICA_CHAN_CONN_OPEN)))
-            return MICA_E_INVALID_ARG;
-        mica_chan_detach(srv, (unsigned)id);
+        if (!(c = owned(srv, m, open | attached, &id)))
+            return MICA_E_NO_RIGHTS;
+        mica_chan_detach(srv, id);
         return MICA_E_OK;
     default:
         return MICA_E_BAD_METHOD;
@@ -444,12 +535,12 @@ message(struct mica_chan_server *srv, struct mica_msg *m)
     uint64_t label = mica_msg_label(m->info);
     bool reply = true;
     if (label >= MICA_CHAN_OPEN && label <= MICA_CHAN_CLOSE) {
-        long err = control(srv, m);
-        bool bell = !err && label == MICA_CHAN_ATTACH && srv->cfg.bell_for_clients;
-        if (bell)
-            mica_ipc_buffer()->caps[0] = srv->cfg.bell_for_clients;
+        unsigned ncaps = 0;
+        long err = control(srv, m, &ncaps);
+        if (err)
+            ncaps = 0;
         m->mr[0] = (uint64_t)err;
-        m->info = mica_msginfo_caps(0, bell ? 1 : 0, 2);
+        m->info = mica_msginfo_caps(0, ncaps, 2) | (label == MICA_CHAN_MAP ? MICA_MSG_MAP : 0);
     } else if (srv->cfg.on_msg) {
         reply = srv->cfg.on_msg(srv, m);
     } else {
@@ -463,7 +554,7 @@ static void
 clean_scratch(struct mica_chan_server *srv)
 {
     uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
-    for (unsigned i = 0; i < SCRATCH_PAGES; i++)
+    for (unsigned i = 0; i < SCRATCH_SLOTS; i++)
         mica_cnode_delete(MICA_SLOT_CNODE, scratch + i);
 }
 

@@ -19,15 +19,13 @@
 
 /* Our slots, from first_slot on. */
 enum {
-    S_EP,           /* the console's endpoint, from names */
+    S_PUBLIC,       /* the console's endpoint, from names */
     S_BELL,         /* our doorbell: we wait on it */
     S_BELL_COPY,    /* a copy the console may signal (write right) */
-    S_SERVER_BELL,  /* the console's doorbell, from ATTACH's reply */
     S_WATCH,        /* names signals it when the console's name goes */
     S_WATCH_COPY,   /* the copy names holds (each watch takes one) */
-    S_FRAME,        /* CONSOLE_CHAN_REGION frames, handed to the console */
-    S_MAPPED = S_FRAME + CONSOLE_CHAN_REGION,   /* copies of them, mapped here */
-    S_TABLE = S_MAPPED + CONSOLE_CHAN_REGION,   /* 3 page tables */
+    S_CHAN,         /* mica_chan_connect's: the channel's endpoint, the console's doorbell, */
+    S_TABLE = S_CHAN + 2 + CONSOLE_CHAN_REGION,     /* the region's frames; 3 page tables */
     S_END = S_TABLE + 3,
 };
 _Static_assert(S_END <= CONSOLE_CHAN_SLOTS, "console channel slots");
@@ -61,18 +59,6 @@ console_chan_open(struct console_chan *cc, mica_cptr_t untyped, uint64_t first_s
     for (unsigned level = 0; level < 3 && !err; level++)
         if (!(err = make(untyped, slot(cc, S_TABLE + level), MICA_OBJ_PAGE_TABLE, 0)))
             err = mica_page_table_map(slot(cc, S_TABLE + level), MICA_SLOT_VSPACE, va);
-    for (unsigned p = 0; p < CONSOLE_CHAN_REGION && !err; p++) {
-        err = make(untyped, slot(cc, S_FRAME + p), MICA_OBJ_FRAME, 12);
-        if (!err)
-            err = mica_cnode_copy(CNODE, slot(cc, S_MAPPED + p), CNODE, slot(cc, S_FRAME + p),
-                                  MICA_RIGHTS_ALL);
-        if (!err)
-            err = mica_frame_map(slot(cc, S_MAPPED + p), MICA_SLOT_VSPACE, va + p * 4096UL,
-                                 MICA_MAP_WRITE);
-    }
-    if (!err)
-        err = mica_chan_client_init(&cc->ch, cc->region, CONSOLE_CHAN_REGION * 4096UL,
-                                    CONSOLE_CHAN_SQ, CONSOLE_CHAN_CQ, 0, slot(cc, S_BELL));
     if (err)
         return err;
     return console_chan_connect(cc);
@@ -85,8 +71,8 @@ console_chan_connect(struct console_chan *cc)
         return MICA_E_BAD_STATE;
     uint64_t bits;
     mica_wait(slot(cc, S_WATCH), &bits, MICA_TIMEOUT_POLL);     /* old news */
-    mica_cnode_delete(CNODE, slot(cc, S_EP));
-    long err = mica_names_lookup(MICA_TASK_SLOT_NAMES, "console", slot(cc, S_EP));
+    mica_cnode_delete(CNODE, slot(cc, S_PUBLIC));
+    long err = mica_names_lookup(MICA_TASK_SLOT_NAMES, "console", slot(cc, S_PUBLIC));
     if (!err) {
         /* Watch first: a console that goes after this is noticed. */
         mica_cnode_delete(CNODE, slot(cc, S_WATCH_COPY));
@@ -100,20 +86,21 @@ console_chan_connect(struct console_chan *cc)
         if (!err)
             err = (long)mica_msg_label(m.info);
     }
-    if (!err && cc->connects)
-        err = mica_chan_client_reset(&cc->ch, 0);
     if (!err) {
-        mica_cnode_delete(CNODE, slot(cc, S_SERVER_BELL));
-        mica_cptr_t frames[CONSOLE_CHAN_REGION];
-        for (unsigned p = 0; p < CONSOLE_CHAN_REGION; p++)
-            frames[p] = slot(cc, S_FRAME + p);
-        err = mica_chan_connect_bell(&cc->ch, slot(cc, S_EP), frames, CONSOLE_CHAN_REGION,
-                                     slot(cc, S_BELL_COPY), slot(cc, S_SERVER_BELL), &cc->id);
+        /* The console's pages, mapped at our region; its doorbell from OPEN's reply. */
+        const struct mica_chan_place at = {
+            .region = cc->region, .pages = CONSOLE_CHAN_REGION,
+            .sq_entries = CONSOLE_CHAN_SQ, .cq_entries = CONSOLE_CHAN_CQ,
+            .bell = slot(cc, S_BELL), .bell_for_server = slot(cc, S_BELL_COPY),
+            .first_slot = slot(cc, S_CHAN),
+        };
+        err = mica_chan_connect(&cc->ch, slot(cc, S_PUBLIC), &at, &cc->id);
     }
     if (err) {
         /* Whatever console we reached is gone or refused: prep fails until we connect. */
-        mica_chan_fail_pending(&cc->ch, MICA_E_DELETED);
-        cc->connects++;                         /* the next connect formats it again */
+        if (cc->ch.hdr)
+            mica_chan_fail_pending(&cc->ch, MICA_E_DELETED);
+        cc->connects++;
         return err;
     }
     cc->connects++;
@@ -124,10 +111,20 @@ console_chan_connect(struct console_chan *cc)
 }
 
 long
+console_chan_close(struct console_chan *cc)
+{
+    long err = mica_chan_close(slot(cc, S_CHAN));
+    mica_chan_fail_pending(&cc->ch, MICA_E_DELETED);
+    return err;
+}
+
+long
 console_chan_write(struct console_chan *cc, const void *bytes, size_t n, uint32_t *tag)
 {
     if (!n || n > CONSOLE_CHAN_SLOT_BYTES)
         return MICA_E_INVALID_ARG;
+    if (cc->ch.dead || !cc->ch.hdr)
+        return MICA_E_DELETED;                  /* the region may be gone with the console */
     if (!cc->nfree)
         return cc->ch.dead ? cc->ch.dead : MICA_E_RANGE;
     unsigned b = cc->free_buf[cc->nfree - 1];
@@ -162,6 +159,8 @@ long
 console_chan_wait(struct console_chan *cc)
 {
     for (;;) {
+        if (!cc->ch.hdr)
+            return MICA_E_DELETED;              /* never connected */
         if (cc->ch.dead)
             return mica_chan_in_flight(&cc->ch) ? MICA_E_OK : MICA_E_DELETED;
         long err = mica_chan_wait(&cc->ch, WAIT_SLICE);

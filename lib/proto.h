@@ -63,8 +63,8 @@ enum mica_console_method {
 };
 enum { CONSOLE_LINE, CONSOLE_RAW };
 /* Writes through a channel (docs/channels.md): set up on the console's endpoint with the
- * channel library's labels (mica_chan_connect_bell: region frames as map items, the
- * client's doorbell; ATTACH's reply carries the console's). A channel of at most 4 pages.
+ * channel library's labels (mica_chan_connect: the console's pages as map items; OPEN's
+ * reply carries the channel's endpoint and the console's doorbell). At most 4 pages.
  * One opcode: WRITE, the request's buffer (off, len), len at most CONSOLE_MAX -> res[0]
  * bytes written. A console restart loses its channels: the client reconnects. */
 #define CONSOLE_CHAN_WRITE  16      /* MICA_CHAN_OP_USER */

@@ -238,6 +238,7 @@ main(void)
         .ops = ops, .nops = 1, .ep = MICA_TASK_SLOT_SERVICE, .ntfn = MICA_TASK_SLOT_IRQ_NTFN,
         .nconn = CHANNELS, .arena = ARENA, .max_pages = CHAN_PAGES, .first_slot = CHAN_SLOT,
         .on_msg = on_msg, .on_notify = on_notify, .bell_for_clients = BELL_SLOT,
+        .untyped = MICA_TASK_SLOT_UNTYPED,      /* the channels' pages are ours */
     };
     long err = MICA_E_OK;
     for (unsigned level = 0; level < 3 && !err; level++) {

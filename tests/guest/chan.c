@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Channels (lib/chan.h), tested from the root task, whose threads are the clients, with
  * tests/guest/chan_server.c as boot modules 1 (the server) and 2 (its replacement): set-up
- * by map items, batches, the buffer area, tags under a shuffled completion order, every
- * malformed entry, both rings full, a client that never reaps, a fuzzing client scribbling
- * over its whole region beside a well-behaved one, a dead client's channel freed, and a
- * server killed with requests in flight, then a reconnection to its replacement. */
+ * of the server's pages by map items, channel endpoints that only their owner holds,
+ * batches, the buffer area, tags under a shuffled completion order, every malformed entry,
+ * both rings full, a client that never reaps, a fuzzing client scribbling over its whole
+ * region beside a well-behaved one, a dead client's channel freed and zeroed for the next,
+ * and a server killed with requests in flight, then a reconnection to its replacement. */
 #include <string.h>
 
 #include "chan_proto.h"
@@ -28,14 +29,14 @@ struct server {
 };
 static struct server srv[3];
 
-/* A client's channel: region, frames, our doorbell, its number at the server. */
+/* A client's channel: where it is, its public endpoint, its number at the server. */
 struct client {
     struct mica_chan ch;
-    void *region;
-    mica_cptr_t frames[PAGES], bell;
+    struct mica_chan_place at;
+    mica_cptr_t public;
     uint64_t id;
 };
-static struct client A, B, F, M, N;
+static struct client A, B, F, M, N, X;
 
 static bool
 start_server(unsigned i)
@@ -44,9 +45,11 @@ start_server(unsigned i)
     srv[i].ep = test_make(MICA_OBJ_ENDPOINT, 0);
     srv[i].ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
     srv[i].admin = test_mint(srv[i].ep, MICA_RIGHT_WRITE, SRV_ADMIN);
-    long err = mica_cnode_copy(mod->cnode, SRV_EP, CNODE, srv[i].ep, MICA_RIGHT_READ);
+    long err = mica_cnode_copy(mod->cnode, SRV_EP, CNODE, srv[i].ep, MICA_RIGHTS_ALL);
     if (!err)
         err = mica_cnode_copy(mod->cnode, SRV_NTFN, CNODE, srv[i].ntfn, MICA_RIGHT_READ);
+    if (!err)       /* the channels' pages: 4 of 4 pages */
+        err = mica_cnode_move(mod->cnode, SRV_UNTYPED, CNODE, test_make(MICA_OBJ_UNTYPED, 16));
     if (!err)
         err = test_map_tables(mod->vspace, SRV_ARENA);
     if (!err)
@@ -54,30 +57,32 @@ start_server(unsigned i)
     return !err;
 }
 
-/* Make a channel's region (frames of ours, mapped at slot n's place), format it, and hand
- * it to server s through its endpoint with a badge of its own. */
+/* Open a channel at server s through its endpoint (a badge of its own), its pages mapped
+ * at slot n's place: the server's memory, formatted by the library. */
 static long
 open_channel(struct client *cl, unsigned n, unsigned s, uint64_t badge)
 {
-    cl->region = (void *)(REGIONS + n * 0x10000UL);
-    for (unsigned p = 0; p < PAGES; p++) {
-        if (!cl->frames[p]) {
-            cl->frames[p] = test_make(MICA_OBJ_FRAME, 12);
-            mica_frame_map(test_copy(cl->frames[p], MICA_RIGHTS_ALL), VSPACE,
-                           (uint64_t)cl->region + p * 4096UL, MICA_MAP_WRITE);
-        }
+    if (!cl->at.bell) {
+        cl->at = (struct mica_chan_place){
+            .region = (void *)(REGIONS + n * 0x10000UL), .pages = PAGES,
+            .sq_entries = SQ, .cq_entries = CQ, .bell = test_make(MICA_OBJ_NOTIFICATION, 0),
+            .first_slot = test_next_slot,
+        };
+        test_next_slot += 2 + PAGES;
     }
-    if (!cl->bell)
-        cl->bell = test_make(MICA_OBJ_NOTIFICATION, 0);
-    mica_cptr_t server_bell = test_mint(srv[s].ntfn, MICA_RIGHT_WRITE, badge);
-    mica_cptr_t ep = test_mint(srv[s].ep, MICA_RIGHT_WRITE | MICA_RIGHT_GRANT, badge);
-    long err = cl->ch.hdr ? mica_chan_client_reset(&cl->ch, server_bell)
-                          : mica_chan_client_init(&cl->ch, cl->region, PAGES * 4096UL, SQ, CQ,
-                                                  server_bell, cl->bell);
-    if (!err)
-        err = mica_chan_connect(&cl->ch, ep, cl->frames, PAGES,
-                                test_copy(cl->bell, MICA_RIGHT_WRITE), &cl->id);
-    return err;
+    cl->at.bell_for_server = test_copy(cl->at.bell, MICA_RIGHT_WRITE);
+    cl->at.server_bell = test_mint(srv[s].ntfn, MICA_RIGHT_WRITE, badge);
+    cl->public = test_mint(srv[s].ep, MICA_RIGHT_WRITE | MICA_RIGHT_GRANT, badge);
+    return mica_chan_connect(&cl->ch, cl->public, &cl->at, &cl->id);
+}
+
+/* A call on ep with label and one argument: the IPC's error, or the server's. */
+static long
+control(mica_cptr_t ep, uint64_t label, uint64_t arg)
+{
+    struct mica_msg m = { .info = mica_msginfo(label, 1), .mr = { arg } };
+    long err = mica_call(ep, &m, 1000 * MS);
+    return err ? err : (long)m.mr[0];
 }
 
 static long
@@ -253,7 +258,7 @@ raw_next(struct client *cl, uint64_t *w0, long *status)
             return true;
         }
         uint64_t bits;
-        mica_wait(cl->bell, &bits, 10 * MS);
+        mica_wait(cl->at.bell, &bits, 10 * MS);
     }
     return false;
 }
@@ -375,7 +380,7 @@ fuzz(uint64_t unused)
 {
     (void)unused;
     uint64_t x = 0x9e3779b97f4a7c15UL;
-    uint8_t *r = F.region;
+    uint8_t *r = F.at.region;
     while (!fuzz_stop) {
         for (unsigned i = 0; i < 4000; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -448,25 +453,79 @@ fuzzing(void)
                 (unsigned long)fuzz_writes, (unsigned long)stats(1, F.id, 1),
                 (unsigned long)stats(1, F.id, 2));
 
-    /* The fuzzer is dead now (suspended): its channel is freed, its pages unmapped. */
-    struct mica_msg m = { .info = mica_msginfo(CTL_DETACH, 1), .mr = { F.id } };
-    err = mica_call(srv[1].admin, &m, 1000 * MS);
-    uint64_t pa = 1;
-    unsigned attrs;
-    mica_vspace_query(bi->module[1].vspace, SRV_ARENA + F.id * SRV_MAX_PAGES * 4096UL, &pa,
-                      &attrs);
-    EXPECT("chan_dead_clients_channel_is_freed",
-           !err && !m.mr[0] && stats(1, F.id, 0) == MICA_CHAN_CONN_FREE && pa == 0,
-           "err %s, state %lu, page %#lx", mica_errname(err), (unsigned long)stats(1, F.id, 0),
-           (unsigned long)pa);
+    /* The fuzzer dies: as when its task ends, its doorbell goes (the server's copy is a
+     * child of it). Every channel is in use, so the next OPEN sweeps and gets its channel,
+     * zeroed, and the fuzzer's copies of the pages are revoked. */
+    mica_cnode_revoke(CNODE, F.at.bell);
+    mica_cnode_delete(CNODE, F.at.bell);
     uint64_t old = F.id;
     err = open_channel(&N, 4, 1, 5);
+    uint64_t pa = 1;
+    unsigned attrs;
+    mica_vspace_query(VSPACE, (uint64_t)F.at.region, &pa, &attrs);
+    const uint8_t *nb = mica_chan_buf(&N.ch, 0);
+    unsigned dirty = 0;
+    for (uint32_t i = 0; !err && i < N.ch.buf_size; i++)
+        dirty += nb[i] != 0;
+    EXPECT("chan_dead_clients_channel_is_freed",
+           !err && N.id == old && stats(1, F.id, 0) == MICA_CHAN_CONN_ATTACHED && pa == 0,
+           "err %s, id %lu (was %lu), state %lu, its page %#lx", mica_errname(err),
+           (unsigned long)N.id, (unsigned long)old, (unsigned long)stats(1, F.id, 0),
+           (unsigned long)pa);
+    EXPECT("chan_reused_channel_comes_zeroed", !err && dirty == 0, "%u bytes left", dirty);
     uint32_t tag;
     struct mica_chan_cqe c;
     EXPECT("chan_freed_channel_is_reused",
-           !err && N.id == old && !submit1(&N, T_ECHO, 2, 0, 0, &tag) && reap_n(&N, &c, 1) == 1 &&
-           c.res[0] == 7, "err %s, id %lu (was %lu)", mica_errname(err), (unsigned long)N.id,
-           (unsigned long)old);
+           !err && !submit1(&N, T_ECHO, 2, 0, 0, &tag) && reap_n(&N, &c, 1) == 1 && c.res[0] == 7,
+           "err %s", mica_errname(err));
+}
+
+/* ---- who may set up and close a channel ----------------------------------------------------- */
+
+static void
+ownership(void)
+{
+    /* Every channel is in use (A, M, B, N), and their clients live: OPEN has none. */
+    long err = open_channel(&X, 5, 1, 6);
+    EXPECT_ERR("chan_open_with_every_channel_in_use_fails", err, MICA_E_NO_MEMORY);
+
+    /* Set-up and CLOSE come only on a channel's own endpoint: the public one (the old
+     * protocol, naming another's channel) is refused, and the channel still serves. */
+    EXPECT_ERR("chan_close_of_anothers_channel_is_refused",
+               control(B.public, MICA_CHAN_CLOSE, A.id), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("chan_attach_of_anothers_channel_is_refused",
+               control(B.public, MICA_CHAN_ATTACH, A.id), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("chan_map_of_anothers_pages_is_refused",
+               control(B.public, MICA_CHAN_MAP, 0), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("chan_attach_twice_is_refused",
+               control(mica_chan_endpoint(&B.at), MICA_CHAN_ATTACH, 0), MICA_E_NO_RIGHTS);
+    EXPECT_ERR("chan_open_on_a_channel_endpoint_is_refused",
+               control(mica_chan_endpoint(&B.at), MICA_CHAN_OPEN, 1), MICA_E_INVALID_ARG);
+    uint32_t tag;
+    struct mica_chan_cqe c;
+    EXPECT("chan_channel_unharmed_by_anothers_attempts",
+           stats(1, A.id, 0) == MICA_CHAN_CONN_ATTACHED && !submit1(&A, T_ECHO, 3, 0, 0, &tag) &&
+           reap_n(&A, &c, 1) == 1 && c.res[0] == 10, "A state %lu",
+           (unsigned long)stats(1, A.id, 0));
+
+    /* N closes its channel: its pages leave our address space and its endpoint is revoked,
+     * so a copy kept of it is stale and refused; X gets the channel. */
+    mica_cptr_t kept = test_copy(mica_chan_endpoint(&N.at), MICA_RIGHTS_ALL);
+    err = mica_chan_close(mica_chan_endpoint(&N.at));
+    uint64_t pa = 1;
+    unsigned attrs;
+    mica_vspace_query(VSPACE, (uint64_t)N.at.region, &pa, &attrs);
+    EXPECT("chan_close_frees_and_unmaps",
+           !err && pa == 0 && stats(1, N.id, 0) == MICA_CHAN_CONN_FREE,
+           "err %s, page %#lx", mica_errname(err), (unsigned long)pa);
+    long again = control(kept, MICA_CHAN_CLOSE, 0);
+    err = open_channel(&X, 5, 1, 6);
+    long stale = control(kept, MICA_CHAN_ATTACH, 0);
+    EXPECT("chan_stale_channel_endpoint_is_refused",
+           again != MICA_E_OK && stale != MICA_E_OK && !err && X.id == N.id &&
+           stats(1, X.id, 0) == MICA_CHAN_CONN_ATTACHED,
+           "close again %s, attach with it %s, reopen %s", mica_errname(again),
+           mica_errname(stale), mica_errname(err));
 }
 
 /* ---- the server dies with requests in flight ----------------------------------------------- */
@@ -526,6 +585,7 @@ main(void)
     malformed();
     full_rings();
     fuzzing();
+    ownership();
     server_death();
     return test_failures;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* A channel server for the channel tests (tests/guest/chan.c): echo, sums and fills of the
- * buffer area, deferred requests completed in a shuffled order; channels arrive through
- * the control endpoint (map items), which also serves the root task's statistics and its
- * news of dead clients. */
+ * buffer area, deferred requests completed in a shuffled order; channels are opened
+ * through the control endpoint (our pages, as map items), which also serves the root
+ * task's statistics. */
 #include "chan_proto.h"
 
 struct deferred {
@@ -109,16 +109,6 @@ admin(struct mica_chan_server *srv, struct mica_msg *m)
         mica_ipc_buffer()->mr[4] = c->bells;
         m->info = mica_msginfo(0, 5);
         break;
-    case CTL_DETACH:
-        for (unsigned i = 0; i < nheld;)         /* its deferred requests go with it */
-            if (held[i].c == c)
-                held[i] = held[--nheld];
-            else
-                i++;
-        mica_chan_detach(srv, (unsigned)id);
-        m->mr[0] = MICA_E_OK;
-        m->info = mica_msginfo(0, 1);
-        break;
     default:
         m->mr[0] = MICA_E_BAD_METHOD;
         m->info = mica_msginfo(0, 1);
@@ -133,7 +123,7 @@ main(void)
     struct mica_chan_server_config cfg = {
         .ops = ops, .nops = T_OPS_END - MICA_CHAN_OP_USER, .ep = SRV_EP, .ntfn = SRV_NTFN,
         .nconn = SRV_NCONN, .arena = SRV_ARENA, .max_pages = SRV_MAX_PAGES,
-        .first_slot = SRV_FIRST_SLOT, .on_msg = admin,
+        .first_slot = SRV_FIRST_SLOT, .on_msg = admin, .untyped = SRV_UNTYPED,
     };
     long err = mica_chan_server_init(&srv, &cfg);
     if (err) {
