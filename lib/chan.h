@@ -125,24 +125,26 @@ mica_chan_buf(const struct mica_chan *ch, uint32_t off)
 
 /* Where a channel comes to a client that opens it at a server (mica_chan_connect). */
 struct mica_chan_place {
-    void *region;               /* page-aligned, page tables there, nothing mapped */
+    void *region;               /* page-aligned, our frames mapped there, writable */
+    const mica_cptr_t *frames;  /* pages frames (with the grant right), handed over as map
+                                 * items: the server maps copies of them */
     unsigned pages;             /* the region's size (at most the server's max_pages) */
     unsigned sq_entries, cq_entries;
     mica_cptr_t bell;           /* our notification: we wait on it */
     mica_cptr_t bell_for_server;    /* a capability to it the server may signal */
     mica_cptr_t server_bell;    /* to signal the server; 0: it comes in OPEN's reply */
-    uint64_t first_slot;        /* 2 + pages slots of ours: the channel's endpoint, the
-                                 * server's doorbell, the region's frames */
+    uint64_t first_slot;        /* 2 slots of ours: the channel's endpoint, the server's
+                                 * doorbell */
 };
 
-/* Open a channel at the server whose public endpoint is server_ep (with the grant right):
- * the server provides the region, whose pages come as map items and are mapped at
- * at->region; we format it (mica_chan_client_init for a zeroed ch, otherwise
- * mica_chan_client_reset: reconnecting, nothing may be in flight) and the server attaches.
- * Whatever at->first_slot's slots held (an earlier connection) is deleted first. Our
- * channel's number in *id; the channel's endpoint, for mica_chan_close, in
- * mica_chan_endpoint(at). Returns a mica_error (the server's, or the IPC's; NO_CAP if
- * the server's doorbell or a page did not come); a channel opened on the way is closed. */
+/* Open a channel at the server whose public endpoint is server_ep (with the grant right),
+ * in our region at->region: the server gets its pages as map items; we format it
+ * (mica_chan_client_init for a zeroed ch, otherwise mica_chan_client_reset: reconnecting,
+ * nothing may be in flight) and the server attaches. Whatever at->first_slot's slots held
+ * (an earlier connection) is deleted first. Our channel's number in *id; the channel's
+ * endpoint, for mica_chan_close, in mica_chan_endpoint(at). Returns a mica_error (the
+ * server's, or the IPC's; NO_CAP if the server's doorbell or endpoint did not come); a
+ * channel opened on the way is closed. */
 long mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
                        const struct mica_chan_place *at, uint64_t *id);
 
@@ -152,8 +154,8 @@ mica_chan_endpoint(const struct mica_chan_place *at)
     return at->first_slot;
 }
 
-/* Tell the server to stop serving the channel and free it (chan_ep: its endpoint). The
- * region is unmapped here too: the server revokes our pages. */
+/* Tell the server to stop serving the channel and free it (chan_ep: its endpoint): it
+ * unmaps its copies of our pages; the region stays ours. */
 long mica_chan_close(mica_cptr_t chan_ep);
 
 /* ---- the server ----------------------------------------------------------------------- */
@@ -193,11 +195,12 @@ struct mica_chan_conn {
     unsigned state;             /* MICA_CHAN_CONN_* */
     uint64_t owner;             /* its endpoint's badge (set up through the endpoint) */
     uint32_t gen;               /* OPENs of this channel so far: kept when it is freed */
-    unsigned npages;            /* the region's pages (connect) */
+    unsigned npages, want;      /* the region's pages received, and promised at OPEN */
     mica_cptr_t bell;           /* signal: wakes the client */
     bool own_caps;              /* set up through the endpoint: its bell, endpoint and the
                                  * client's copies of its pages are ours to delete */
-    bool gone;                  /* its client's doorbell failed: free it (sweep) */
+    bool gone;                  /* its client's doorbell failed, or its pages went (a hole
+                                 * was mapped): free it (sweep) */
     uint64_t taken, errors, violations, bells;
     uint64_t busy[MICA_CHAN_MAX_TAGS / 64];     /* tags deferred */
     void *user;
@@ -210,12 +213,14 @@ struct mica_chan_conn {
 
 /*
  * A server's setup. Channels opened through the endpoint (mica_chan_connect) are the
- * server's memory: nconn * max_pages frames made from untyped at init, mapped in the
- * arena, a range of the server's address space whose page tables exist (channel i at
- * arena + i * max_pages pages), and handed to clients as map items. Capabilities go to
- * slots from first_slot on: nconn client doorbells, 3 receive slots, nconn * max_pages
- * frames, nconn channel endpoints (MICA_CHAN_SERVER_SLOTS in all). Channels set up by
- * someone else (mica_chan_attach) need none of that.
+ * client's memory, received as map items and mapped in the arena, a range of the server's
+ * address space whose page tables exist: channel i at arena + i * max_pages pages, then 3
+ * pages of receive window. Capabilities go to slots from first_slot on: nconn client
+ * doorbells, 3 receive slots, nconn * max_pages pages, nconn channel endpoints and 3 for
+ * the guard (MICA_CHAN_SERVER_SLOTS in all). The guard, a second thread made from
+ * untyped, takes our thread's faults: a client's pages may go at any moment, and an access
+ * to one that went then finds a page of zeros instead of stopping the server (chan_server.c).
+ * Channels set up by someone else (mica_chan_attach) need none of that.
  */
 struct mica_chan_server_config {
     mica_chan_handler *const *ops;  /* ops[opcode - MICA_CHAN_OP_USER] */
@@ -237,20 +242,24 @@ struct mica_chan_server_config {
      * to ATTACH carries to the client (which called with the grant right); 0: none, the
      * client got it from whoever introduced the two */
     mica_cptr_t bell_for_clients;
-    /* untyped memory for the channels' frames (nconn * max_pages pages); 0: no channels
-     * through the endpoint (OPEN answers NO_MEMORY) */
+    /* untyped memory for the guard (a thread, an endpoint, a page); 0: no guard, and a
+     * client whose pages go takes the server down with it */
     mica_cptr_t untyped;
+    unsigned prio;                  /* our thread's priority: the guard's */
 };
 #define MICA_CHAN_SERVER_SLOTS(nconn, max_pages) \
-    ((nconn) * 2 + MICA_MSG_MAX_CAPS + (nconn) * (max_pages))
+    ((nconn) * 2 + MICA_MSG_MAX_CAPS + (nconn) * (max_pages) + 3)
 
 struct mica_chan_server {
     struct mica_chan_server_config cfg;
     struct mica_chan_conn conn[MICA_CHAN_SERVER_MAX];
     bool stop;                      /* a handler sets it: mica_chan_server_run returns */
     uint64_t rounds, sleeps;
-    bool frames;                    /* the channels' memory is made and mapped */
     uint64_t swept;                 /* channels of dead clients freed */
+    uint64_t holes;                 /* faults on a client's page that went, mended */
+    volatile bool guard_off;        /* the guard handed a fault on: take it back */
+    struct mica_ipc_buffer *ipc;    /* our thread's */
+    struct mica_thread guard;
 };
 
 long mica_chan_server_init(struct mica_chan_server *srv,

@@ -128,22 +128,21 @@ enum mica_chan_opcode {
 
 /*
  * Setting up a channel through an endpoint of the server (mica_chan_connect), each a call
- * whose reply's MR0 is a mica_error. The server provides the region's memory; the client
- * names only its size. On the server's public endpoint:
+ * whose reply's MR0 is a mica_error. The region is the client's memory. On the server's
+ * public endpoint:
  *   OPEN   (pages) with one capability, the client's doorbell notification (write right)
  *          -> MR1 the channel's number; capabilities: the channel's endpoint (a badged copy
  *          of the server's: write and grant rights) and, if the server hands it out, the
  *          server's doorbell
  * then on the channel's endpoint (the badge names the channel and its generation):
- *   MAP    (first page)      -> 1-3 map items (MICA_MSG_MAP, writable): the region's pages
- *                               from first on, zeroed; MR1 how many
- *   ATTACH ()                the client formatted the region's header: serve it
- *   CLOSE  ()                stop serving it and free it; the server revokes the client's
- *                            pages and the channel's endpoint
+ *   PAGES  (first page) with 1-3 map items (MICA_MSG_MAP, writable): those pages
+ *   ATTACH ()                the region holds a formatted header: serve it
+ *   CLOSE  ()                stop serving it and free it; the server deletes its copies
+ *                            of the pages and revokes the channel's endpoint
  */
 enum mica_chan_label {
     MICA_CHAN_OPEN = 0xc400,
-    MICA_CHAN_MAP,
+    MICA_CHAN_PAGES,
     MICA_CHAN_ATTACH,
     MICA_CHAN_CLOSE,
 };

@@ -288,24 +288,20 @@ open_channel(mica_cptr_t server_ep, const struct mica_chan_place *at, uint64_t *
     return err;
 }
 
-/* MAP: the region's pages, as map items into our window at the region. */
+/* PAGES: the region's frames, as map items, three to a message. */
 static long
-map_pages(mica_cptr_t chan_ep, const struct mica_chan_place *at)
+give_pages(mica_cptr_t chan_ep, const struct mica_chan_place *at)
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     long err = MICA_E_OK;
     for (unsigned p = 0; !err && p < at->pages; p += MICA_MSG_MAX_CAPS) {
         unsigned n = at->pages - p < MICA_MSG_MAX_CAPS ? at->pages - p : MICA_MSG_MAX_CAPS;
-        struct mica_msg m = { .info = mica_msginfo(MICA_CHAN_MAP, 1), .mr = { p } };
-        buf->recv_cnode = MICA_SLOT_CNODE;
-        buf->recv_slot = at->first_slot + 2 + p;
-        buf->recv_window = (uintptr_t)at->region + p * 4096UL;
-        buf->recv_window_size = n * 4096UL;
+        for (unsigned i = 0; i < n; i++)
+            buf->caps[i] = at->frames[p + i];
+        buf->map_attrs = MICA_MAP_WRITE;
+        struct mica_msg m = { .info = mica_msginfo_caps(MICA_CHAN_PAGES, n, 1) | MICA_MSG_MAP,
+                              .mr = { p } };
         err = control(chan_ep, &m, NULL);
-        buf->recv_cnode = 0;
-        buf->recv_window_size = 0;
-        if (!err && mica_msg_caps(m.info) != n)
-            err = MICA_E_NO_CAP;
     }
     return err;
 }
@@ -318,7 +314,7 @@ mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
         return MICA_E_INVALID_ARG;
     if (ch->hdr && mica_chan_in_flight(ch))
         return MICA_E_BAD_STATE;
-    for (unsigned i = 0; i < 2 + at->pages; i++)     /* an earlier connection's */
+    for (unsigned i = 0; i < 2; i++)                  /* an earlier connection's */
         mica_cnode_delete(MICA_SLOT_CNODE, at->first_slot + i);
     mica_cptr_t chan_ep = mica_chan_endpoint(at);
     mica_cptr_t server_bell = at->server_bell ? at->server_bell : at->first_slot + 1;
@@ -327,7 +323,7 @@ mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
         mica_cnode_delete(MICA_SLOT_CNODE, chan_ep);
         return err;
     }
-    err = map_pages(chan_ep, at);
+    err = give_pages(chan_ep, at);
     if (!err && ch->hdr)
         err = mica_chan_client_reset(ch, server_bell);
     else if (!err)
@@ -338,7 +334,7 @@ mica_chan_connect(struct mica_chan *ch, mica_cptr_t server_ep,
         err = control(chan_ep, &m, NULL);
     }
     if (err)
-        mica_chan_close(chan_ep);               /* and the server takes its pages back */
+        mica_chan_close(chan_ep);
     return err;
 }
 

@@ -18,12 +18,16 @@
 
 #include "chan.h"
 
+#include <mica/task.h>
+
 #define RELAXED memory_order_relaxed
 #define ACQUIRE memory_order_acquire
 #define RELEASE memory_order_release
 #define PAGE    4096u
 #define SCRATCH_SLOTS MICA_MSG_MAX_CAPS   /* what a message brings */
 
+/* Our slots from first_slot: nconn client doorbells, the receive slots, nconn * max_pages
+ * pages, nconn channel endpoints, then the guard's endpoint, thread and hole. */
 static uint64_t
 page_slot(const struct mica_chan_server *srv, unsigned id, unsigned page)
 {
@@ -36,24 +40,102 @@ ep_slot(const struct mica_chan_server *srv, unsigned id)
     return page_slot(srv, srv->cfg.nconn, 0) + id;
 }
 
-static void *
-region_of(const struct mica_chan_server *srv, unsigned id)
+enum { GUARD_EP, GUARD_TCB, GUARD_HOLE };
+
+static uint64_t
+guard_slot(const struct mica_chan_server *srv, unsigned which)
 {
-    return (void *)(srv->cfg.arena + (uintptr_t)id * srv->cfg.max_pages * PAGE);
+    return ep_slot(srv, srv->cfg.nconn) + which;
 }
 
-/* The channels' memory: every page made and mapped in the arena now, so OPEN cannot run
- * out of it and a client's death can unmap nothing of ours. */
+static uintptr_t
+page_va(const struct mica_chan_server *srv, unsigned id, unsigned page)
+{
+    return srv->cfg.arena + ((uintptr_t)id * srv->cfg.max_pages + page) * PAGE;
+}
+
+/* ---- the guard: the client's pages may go at any moment ---------------------------------- */
+
+/*
+ * A channel's pages are the client's memory, mapped here through map items: the client can
+ * revoke them, and every task's memory goes when it ends. An access to a page that went
+ * faults; our thread's faults come to the guard, a second thread, which maps the hole (a
+ * page of its own) there, marks the channel gone and lets the thread go on: it reads what
+ * the hole holds, checks it like anything a client writes, and the channel is freed at the
+ * next sweep. A fault anywhere else is ours: the guard hands the thread back to the fault
+ * handler it had (MICA_TASK_SLOT_FAULT_HANDLER), which sees the same fault again; the
+ * thread takes the guard back at its next round (guard_again()).
+ */
+static void
+guard_main(uint64_t arg)
+{
+    struct mica_chan_server *srv = (struct mica_chan_server *)arg;
+    const struct mica_chan_server_config *cfg = &srv->cfg;
+    uintptr_t end = page_va(srv, cfg->nconn, 0);
+    struct mica_msg m = { 0 };
+    long err = mica_recv(guard_slot(srv, GUARD_EP), &m, MICA_TIMEOUT_FOREVER);
+    for (;;) {
+        uint64_t addr = m.mr[1];
+        bool ours = !err && mica_msg_label(m.info) == MICA_FAULT_PAGE && addr >= cfg->arena &&
+                    addr < end;
+        if (ours) {
+            unsigned page = (unsigned)((addr - cfg->arena) / PAGE);
+            unsigned id = page / cfg->max_pages;
+            uint64_t slot = page_slot(srv, id, page % cfg->max_pages);
+            mica_cnode_delete(MICA_SLOT_CNODE, slot);
+            ours = !mica_cnode_copy(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE,
+                                    guard_slot(srv, GUARD_HOLE), MICA_RIGHTS_ALL) &&
+                   !mica_frame_map(slot, MICA_SLOT_VSPACE, addr & ~(uintptr_t)(PAGE - 1),
+                                   MICA_MAP_WRITE);
+            srv->conn[id].gone = true;
+            srv->holes++;
+        }
+        if (!ours && !err) {
+            /* Not a page of a channel: the fault handler the thread had sees it again. */
+            mica_tcb_configure(MICA_SLOT_TCB, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
+                               (uint64_t)srv->ipc, MICA_TASK_SLOT_FAULT_HANDLER);
+            srv->guard_off = true;
+        }
+        m = (struct mica_msg){ .info = mica_msginfo(0, 0) };   /* resume: the access again */
+        err = mica_reply_recv(guard_slot(srv, GUARD_EP), &m, MICA_TIMEOUT_FOREVER);
+    }
+}
+
+/* Our thread's faults to the guard (again, after the guard handed one on). */
 static long
-make_frames(struct mica_chan_server *srv)
+guard_on(struct mica_chan_server *srv)
+{
+    srv->guard_off = false;
+    return mica_tcb_configure(MICA_SLOT_TCB, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
+                              (uint64_t)srv->ipc, guard_slot(srv, GUARD_EP));
+}
+
+static inline void
+guard_again(struct mica_chan_server *srv)
+{
+    if (srv->guard_off)
+        guard_on(srv);
+}
+
+static long
+guard_start(struct mica_chan_server *srv)
 {
     const struct mica_chan_server_config *cfg = &srv->cfg;
-    long err = mica_untyped_retype(cfg->untyped, MICA_OBJ_FRAME, 12, MICA_SLOT_CNODE,
-                                   page_slot(srv, 0, 0), (uint64_t)cfg->nconn * cfg->max_pages);
-    for (unsigned i = 0; !err && i < cfg->nconn * cfg->max_pages; i++)
-        err = mica_frame_map(page_slot(srv, 0, i), MICA_SLOT_VSPACE,
-                             cfg->arena + (uintptr_t)i * PAGE, MICA_MAP_WRITE);
-    srv->frames = !err;
+    long err = mica_untyped_retype(cfg->untyped, MICA_OBJ_ENDPOINT, 0, MICA_SLOT_CNODE,
+                                   guard_slot(srv, GUARD_EP), 1);
+    if (!err)
+        err = mica_untyped_retype(cfg->untyped, MICA_OBJ_FRAME, 12, MICA_SLOT_CNODE,
+                                  guard_slot(srv, GUARD_HOLE), 1);
+    if (!err)
+        err = mica_thread_create(&srv->guard, cfg->untyped, guard_slot(srv, GUARD_TCB),
+                                 guard_main, (uint64_t)srv, cfg->prio);
+    if (!err)   /* its own faults go where ours did (a task made by init has the slot) */
+        mica_tcb_configure(srv->guard.tcb, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
+                           (uint64_t)&srv->guard.ipc, MICA_TASK_SLOT_FAULT_HANDLER);
+    if (!err)
+        err = mica_tcb_resume(srv->guard.tcb);
+    if (!err)
+        err = guard_on(srv);
     return err;
 }
 
@@ -66,14 +148,16 @@ mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_serve
     srv->cfg = *cfg;
     if (cfg->ep) {
         struct mica_ipc_buffer *buf = mica_ipc_buffer();
+        srv->ipc = buf;
         long err = mica_tcb_bind_notification(MICA_SLOT_TCB, cfg->ntfn);
         if (!err && cfg->untyped && cfg->max_pages)
-            err = make_frames(srv);
+            err = guard_start(srv);
         if (err)
             return err;
         buf->recv_cnode = MICA_SLOT_CNODE;
         buf->recv_slot = cfg->first_slot + cfg->nconn;
-        buf->recv_window_size = 0;              /* no map items: our memory is our own */
+        buf->recv_window = page_va(srv, cfg->nconn, 0);
+        buf->recv_window_size = SCRATCH_SLOTS * PAGE;
     }
     return MICA_E_OK;
 }
@@ -148,10 +232,11 @@ mica_chan_detach(struct mica_chan_server *srv, unsigned id)
     if (c->state == MICA_CHAN_CONN_ATTACHED)
         atomic_store_explicit(&c->hdr->server_state, MICA_CHAN_STATE_CLOSED, RELEASE);
     if (c->own_caps) {
-        /* The client's copies of the pages (and their mappings) go, the frames stay ours;
-         * so do its endpoint (a stale one cannot even be called) and its doorbell. */
+        /* Deleting our copies of its pages unmaps them (holes too); its endpoint goes
+         * (revoked: the client's copy too, so a stale one cannot even be called), and so
+         * does its doorbell. */
         for (unsigned p = 0; p < srv->cfg.max_pages; p++)
-            mica_cnode_revoke(MICA_SLOT_CNODE, page_slot(srv, id, p));
+            mica_cnode_delete(MICA_SLOT_CNODE, page_slot(srv, id, p));
         mica_cnode_revoke(MICA_SLOT_CNODE, ep_slot(srv, id));
         mica_cnode_delete(MICA_SLOT_CNODE, ep_slot(srv, id));
         mica_cnode_delete(MICA_SLOT_CNODE, srv->cfg.first_slot + id);
@@ -412,7 +497,7 @@ sleep_end(struct mica_chan_server *srv)
             atomic_store_explicit(&srv->conn[i].hdr->server_flags, 0, RELAXED);
 }
 
-/* ---- the control endpoint: channels of our memory, opened by badge --------------------- */
+/* ---- the control endpoint: channels opened by badge, pages by map items ------------------- */
 
 /* The channel a message on a channel endpoint names, if its badge is current and it is in
  * one of the states in mask (1 << state). */
@@ -426,9 +511,8 @@ owned(struct mica_chan_server *srv, const struct mica_msg *m, unsigned mask, uns
     return mask & 1u << c->state && c->own_caps && c->owner == m->badge ? c : NULL;
 }
 
-/* OPEN: reserve a free channel (sweeping if there is none), keep the client's doorbell,
- * mint the channel's endpoint, zero the pages the client will get. The reply carries the
- * endpoint (and our doorbell). */
+/* OPEN(pages): reserve a free channel (sweeping if there is none), keep the client's
+ * doorbell, mint the channel's endpoint. The reply carries the endpoint (and our doorbell). */
 static long
 open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
 {
@@ -438,7 +522,7 @@ open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
         return MICA_E_INVALID_ARG;
     if (m->badge & MICA_CHAN_BADGE_TAG)
         return MICA_E_INVALID_ARG;              /* a channel's endpoint opens nothing */
-    if (!srv->frames)
+    if (!srv->cfg.max_pages)
         return MICA_E_NO_MEMORY;
     if (mica_msg_caps(m->info) != 1 || mica_cnode_identify(MICA_SLOT_CNODE, scratch, &info) ||
         info.type != MICA_OBJ_NOTIFICATION)
@@ -469,9 +553,8 @@ open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
     c->gen = gen;
     c->owner = badge;
     c->own_caps = true;
-    c->npages = (unsigned)m->mr[0];
+    c->want = (unsigned)m->mr[0];
     c->bell = srv->cfg.first_slot + id;
-    memset(region_of(srv, id), 0, (size_t)c->npages * PAGE);   /* nothing of the last client */
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     buf->caps[0] = ep_slot(srv, id);
     buf->caps[1] = srv->cfg.bell_for_clients;
@@ -480,23 +563,30 @@ open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
     return MICA_E_OK;
 }
 
-/* MAP(first): up to three of the channel's pages as map items in the reply (writable; the
- * client's copies are children of our frames, revoked at detach). */
+/* PAGES(first): the client's pages from first on, as map items in our receive window: each
+ * moves to its place in the arena (unmap, move, map; the window must be set before a
+ * receive, and whose pages come next is known only after it). The received info word does
+ * not say whether they came as map items: a frame that did not is simply mapped. */
 static long
-map_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
-          struct mica_msg *m, unsigned *ncaps)
+take_pages(struct mica_chan_server *srv, struct mica_chan_conn *c, unsigned id,
+           const struct mica_msg *m)
 {
+    unsigned got = mica_msg_caps(m->info);
     uint64_t first = m->mr[0];
-    if (mica_msg_length(m->info) < 1 || first >= c->npages)
+    if (mica_msg_length(m->info) < 1 || !got || first != c->npages || first + got > c->want)
         return MICA_E_INVALID_ARG;
-    unsigned n = c->npages - (unsigned)first;
-    n = n < MICA_MSG_MAX_CAPS ? n : MICA_MSG_MAX_CAPS;
-    struct mica_ipc_buffer *buf = mica_ipc_buffer();
-    for (unsigned i = 0; i < n; i++)
-        buf->caps[i] = page_slot(srv, id, (unsigned)first + i);
-    buf->map_attrs = MICA_MAP_WRITE;
-    *ncaps = n;
-    m->mr[1] = n;
+    uint64_t scratch = srv->cfg.first_slot + srv->cfg.nconn;
+    for (unsigned i = 0; i < got; i++) {
+        uint64_t slot = page_slot(srv, id, (unsigned)first + i);
+        mica_frame_unmap(scratch + i);
+        long err = mica_cnode_move(MICA_SLOT_CNODE, slot, MICA_SLOT_CNODE, scratch + i);
+        if (!err && (err = mica_frame_map(slot, MICA_SLOT_VSPACE,
+                                          page_va(srv, id, (unsigned)first + i), MICA_MAP_WRITE)))
+            mica_cnode_delete(MICA_SLOT_CNODE, slot);
+        if (err)
+            return err;
+        c->npages++;
+    }
     return MICA_E_OK;
 }
 
@@ -510,14 +600,17 @@ control(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
     switch (label) {
     case MICA_CHAN_OPEN:
         return open_channel(srv, m, ncaps);
-    case MICA_CHAN_MAP:
+    case MICA_CHAN_PAGES:
         if (!(c = owned(srv, m, open, &id)))
             return MICA_E_NO_RIGHTS;
-        return map_pages(srv, c, id, m, ncaps);
+        return take_pages(srv, c, id, m);
     case MICA_CHAN_ATTACH:
         if (!(c = owned(srv, m, open, &id)))
             return MICA_E_NO_RIGHTS;
-        return mica_chan_attach(srv, id, region_of(srv, id), (size_t)c->npages * PAGE, c->bell);
+        if (c->npages != c->want)
+            return MICA_E_INVALID_ARG;
+        return mica_chan_attach(srv, id, (void *)page_va(srv, id, 0), (size_t)c->npages * PAGE,
+                                c->bell);
     case MICA_CHAN_CLOSE:
         if (!(c = owned(srv, m, open | attached, &id)))
             return MICA_E_NO_RIGHTS;
@@ -540,7 +633,7 @@ message(struct mica_chan_server *srv, struct mica_msg *m)
         if (err)
             ncaps = 0;
         m->mr[0] = (uint64_t)err;
-        m->info = mica_msginfo_caps(0, ncaps, 2) | (label == MICA_CHAN_MAP ? MICA_MSG_MAP : 0);
+        m->info = mica_msginfo_caps(0, ncaps, 2);
     } else if (srv->cfg.on_msg) {
         reply = srv->cfg.on_msg(srv, m);
     } else {
@@ -605,6 +698,7 @@ mica_chan_server_run(struct mica_chan_server *srv)
 {
     unsigned busy_rounds = 0;
     while (!srv->stop) {
+        guard_again(srv);
         if (mica_chan_serve_round(srv)) {
             if (srv->cfg.ep && ++busy_rounds % 64 == 0) {      /* never starve set-up */
                 struct mica_msg m = { 0 };

@@ -24,8 +24,10 @@ enum {
     S_BELL_COPY,    /* a copy the console may signal (write right) */
     S_WATCH,        /* names signals it when the console's name goes */
     S_WATCH_COPY,   /* the copy names holds (each watch takes one) */
-    S_CHAN,         /* mica_chan_connect's: the channel's endpoint, the console's doorbell, */
-    S_TABLE = S_CHAN + 2 + CONSOLE_CHAN_REGION,     /* the region's frames; 3 page tables */
+    S_CHAN,         /* mica_chan_connect's: the channel's endpoint, the console's doorbell */
+    S_FRAME = S_CHAN + 2,                       /* the region's frames, handed over */
+    S_MAPPED = S_FRAME + CONSOLE_CHAN_REGION,   /* copies of them, mapped here */
+    S_TABLE = S_MAPPED + CONSOLE_CHAN_REGION,   /* 3 page tables */
     S_END = S_TABLE + 3,
 };
 _Static_assert(S_END <= CONSOLE_CHAN_SLOTS, "console channel slots");
@@ -59,6 +61,15 @@ console_chan_open(struct console_chan *cc, mica_cptr_t untyped, uint64_t first_s
     for (unsigned level = 0; level < 3 && !err; level++)
         if (!(err = make(untyped, slot(cc, S_TABLE + level), MICA_OBJ_PAGE_TABLE, 0)))
             err = mica_page_table_map(slot(cc, S_TABLE + level), MICA_SLOT_VSPACE, va);
+    for (unsigned p = 0; p < CONSOLE_CHAN_REGION && !err; p++) {
+        err = make(untyped, slot(cc, S_FRAME + p), MICA_OBJ_FRAME, 12);
+        if (!err)
+            err = mica_cnode_copy(CNODE, slot(cc, S_MAPPED + p), CNODE, slot(cc, S_FRAME + p),
+                                  MICA_RIGHTS_ALL);
+        if (!err)
+            err = mica_frame_map(slot(cc, S_MAPPED + p), MICA_SLOT_VSPACE, va + p * 4096UL,
+                                 MICA_MAP_WRITE);
+    }
     if (err)
         return err;
     return console_chan_connect(cc);
@@ -87,9 +98,12 @@ console_chan_connect(struct console_chan *cc)
             err = (long)mica_msg_label(m.info);
     }
     if (!err) {
-        /* The console's pages, mapped at our region; its doorbell from OPEN's reply. */
+        /* Our pages, handed to the console; its doorbell from OPEN's reply. */
+        mica_cptr_t frames[CONSOLE_CHAN_REGION];
+        for (unsigned p = 0; p < CONSOLE_CHAN_REGION; p++)
+            frames[p] = slot(cc, S_FRAME + p);
         const struct mica_chan_place at = {
-            .region = cc->region, .pages = CONSOLE_CHAN_REGION,
+            .region = cc->region, .frames = frames, .pages = CONSOLE_CHAN_REGION,
             .sq_entries = CONSOLE_CHAN_SQ, .cq_entries = CONSOLE_CHAN_CQ,
             .bell = slot(cc, S_BELL), .bell_for_server = slot(cc, S_BELL_COPY),
             .first_slot = slot(cc, S_CHAN),
@@ -124,7 +138,7 @@ console_chan_write(struct console_chan *cc, const void *bytes, size_t n, uint32_
     if (!n || n > CONSOLE_CHAN_SLOT_BYTES)
         return MICA_E_INVALID_ARG;
     if (cc->ch.dead || !cc->ch.hdr)
-        return MICA_E_DELETED;                  /* the region may be gone with the console */
+        return MICA_E_DELETED;
     if (!cc->nfree)
         return cc->ch.dead ? cc->ch.dead : MICA_E_RANGE;
     unsigned b = cc->free_buf[cc->nfree - 1];

@@ -23,6 +23,8 @@ enum mica_task_slot {
     MICA_TASK_SLOT_MEMORY = 13,     /* heap=SIZE: its requests to the memory server */
     MICA_TASK_SLOT_FAILURES = 14,   /* supervisor: a notification bound to it, signalled by
                                      * the memory server for a fault it would not resolve */
+    MICA_TASK_SLOT_FAULT_HANDLER = 15,  /* where its first thread's faults go (its pager or
+                                     * its supervisor), for the threads it makes */
     MICA_TASK_SLOT_FIRST_FREE = 16,
 };
 

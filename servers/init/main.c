@@ -266,6 +266,9 @@ start(unsigned i)
         err = give(t, MICA_TASK_SLOT_FAILURES, failures, MICA_RIGHTS_ALL, 0);
     if (!err && m->heap)
         err = heap_client(t, i);
+    if (!err)       /* so that threads it makes can fault where its first one does */
+        err = give(t, MICA_TASK_SLOT_FAULT_HANDLER, m->heap ? t->mem_fault : t->t.fault_ep,
+                   MICA_RIGHT_WRITE, 0);
     if (!err && m->halt)
         err = mica_tcb_set_flags(t->t.tcb, MICA_TCB_FLAG_HALT);
     if (!err)

@@ -8,7 +8,7 @@
 
 #define SRV_EP          10      /* the control endpoint, in the server's CNode */
 #define SRV_NTFN        11      /* its doorbell */
-#define SRV_UNTYPED     12      /* memory for its channels' pages */
+#define SRV_UNTYPED     12      /* memory for its guard */
 #define SRV_FIRST_SLOT  16      /* channel capabilities from here (lib/chan.h) */
 #define SRV_NCONN       4
 #define SRV_MAX_PAGES   4
@@ -29,7 +29,7 @@ enum chan_test_op {
 /* Control messages (label) from the root task, with badge SRV_ADMIN. */
 enum chan_test_ctl {
     CTL_STATS = 1,      /* (chan) -> MR0 state, MR1 errors, MR2 violations, MR3 taken,
-                         * MR4 doorbells rung */
+                         * MR4 doorbells rung, MR5 the server's holes mapped (its guard) */
 };
 
 #endif

@@ -107,7 +107,8 @@ admin(struct mica_chan_server *srv, struct mica_msg *m)
         m->mr[2] = c->violations;
         m->mr[3] = c->taken;
         mica_ipc_buffer()->mr[4] = c->bells;
-        m->info = mica_msginfo(0, 5);
+        mica_ipc_buffer()->mr[5] = srv->holes;
+        m->info = mica_msginfo(0, 6);
         break;
     default:
         m->mr[0] = MICA_E_BAD_METHOD;
@@ -124,6 +125,7 @@ main(void)
         .ops = ops, .nops = T_OPS_END - MICA_CHAN_OP_USER, .ep = SRV_EP, .ntfn = SRV_NTFN,
         .nconn = SRV_NCONN, .arena = SRV_ARENA, .max_pages = SRV_MAX_PAGES,
         .first_slot = SRV_FIRST_SLOT, .on_msg = admin, .untyped = SRV_UNTYPED,
+        .prio = MICA_BOOT_PRIO,
     };
     long err = mica_chan_server_init(&srv, &cfg);
     if (err) {
