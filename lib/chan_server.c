@@ -91,11 +91,15 @@ guard_main(uint64_t arg)
             srv->holes++;
         }
         if (!ours && !err) {
-            /* Not a page of a channel: the fault handler the thread had sees it again. */
-            mica_tcb_configure(MICA_SLOT_TCB, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
-                               (uint64_t)srv->ipc, MICA_TASK_SLOT_FAULT_HANDLER);
+            /* Not a page of a channel: the fault handler the thread had sees it again.
+             * With none to give it to, the thread stops (as the kernel stops one). */
+            if (mica_tcb_configure(MICA_SLOT_TCB, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
+                                   (uint64_t)srv->ipc, MICA_TASK_SLOT_FAULT_HANDLER))
+                mica_tcb_suspend(MICA_SLOT_TCB);
             srv->guard_off = true;
         }
+        if (err)                                /* our endpoint went: nothing more to do */
+            mica_tcb_suspend(srv->guard.tcb);
         m = (struct mica_msg){ .info = mica_msginfo(0, 0) };   /* resume: the access again */
         err = mica_reply_recv(guard_slot(srv, GUARD_EP), &m, MICA_TIMEOUT_FOREVER);
     }
