@@ -148,64 +148,110 @@ fastpath_reply_recv(struct tcb *t)
 }
 
 
-/* ---- notifications ------------------------------------------------------------------ */
+/* ---- send and receive: notifications, and one-way messages ------------------------- */
 
-/* A capability in the first argument of a notification system call, with the rights (and
- * a Mica system call: a redirected thread's go to its handler). */
-static inline struct notification *
-notification_cap(struct tcb *t, unsigned rights, uint64_t *badge)
+/* The capability a send or receive names, if it has the rights; NULL for a redirected
+ * thread (its system calls go to its handler) or a message the slow path would refuse. */
+static inline struct cte *
+send_recv_cap(struct tcb *t, unsigned rights)
 {
-    if (t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS)
-        return NULL;
-    struct cte *slot = cnode_slot(&t->ctable.cap, arch_syscall_arg(&t->regs, 0));
-    if (!slot || slot->cap.type != MICA_OBJ_NOTIFICATION || (slot->cap.rights & rights) != rights ||
+    if (t->flags & MICA_TCB_FLAG_REDIRECT_SYSCALLS ||
         mica_msg_length(arch_syscall_arg(&t->regs, 1)) > MICA_MSG_MAX_WORDS)
         return NULL;
-    *badge = slot->cap.badge;
-    return phys_to_virt(slot->cap.obj);
+    struct cte *slot = cnode_slot(&t->ctable.cap, arch_syscall_arg(&t->regs, 0));
+    if (!slot || (slot->cap.rights & rights) != rights)
+        return NULL;
+    return slot;
 }
 
-/* A signal that wakes a waiter above us: the slow path would deliver, make it ready, and
- * at the exit preempt us (back to the head of our queue, our slice not over) for it. Here
- * the same happens with no detour through the ready queue's top: the doorbell of a
- * channel whose server sleeps (docs/channels.md). */
+/* w, just made ready by our send: if the slow path's exit would preempt us for it (it is
+ * above us and every ready thread, and our slice goes on: we go back to the head of our
+ * queue), do that now; otherwise it waits its turn at the tail of its queue and we go on,
+ * as the slow path's exit would have it. Whether w may run was checked before. */
+static inline noreturn void
+after_wake(struct percpu *cpu, struct tcb *t, struct tcb *w)
+{
+    arch_syscall_return(&t->regs, MICA_E_OK);
+    w->state = THREAD_RUNNABLE;
+    if (w->prio > t->prio) {
+        rq_push_head(&cpu->rq, &t->rq, t->prio);
+        switch_to(w);
+    }
+    rq_push_tail(&cpu->rq, &w->rq, w->prio);
+    switch_to(t);
+}
+
+/* Would the slow path's exit, after our send made w ready, either keep us (w not above
+ * us) or switch to w? Then the fast path may do the same. */
+static inline bool
+wake_is_simple(const struct percpu *cpu, const struct tcb *t, const struct tcb *w)
+{
+    return t->slice && !w->deadline &&
+           (w->prio <= t->prio || ((int)w->prio > rq_highest(&cpu->rq) && thread_has_vspace(w)));
+}
+
+/* A signal that wakes a waiter (the doorbell of a channel whose server sleeps,
+ * docs/channels.md), or a one-way message (in registers, no capabilities) to a receiver
+ * that waits: delivered, and then what the slow path's exit would do (after_wake()). */
 void
 fastpath_send(struct tcb *t)
 {
-    uint64_t badge;
-    struct notification *n = notification_cap(t, MICA_RIGHT_WRITE, &badge);
-    if (!n)
+    struct cte *slot = send_recv_cap(t, MICA_RIGHT_WRITE);
+    if (!slot)
         return;
     struct percpu *cpu = this_cpu();
-    struct tcb *w = n->waiters.head;
-    if (!w || w->prio <= t->prio || (int)w->prio <= rq_highest(&cpu->rq) || !t->slice ||
-        !thread_has_vspace(w) || w->deadline)
+    if (slot->cap.type == MICA_OBJ_NOTIFICATION) {
+        struct notification *n = phys_to_virt(slot->cap.obj);
+        struct tcb *w = n->waiters.head;
+        if (!w || !wake_is_simple(cpu, t, w))
+            return;
+
+        /* Point of no return. */
+        n->waiters.head = w->ipc_next;
+        if (n->waiters.head)
+            n->waiters.head->ipc_prev = NULL;
+        else
+            n->waiters.tail = NULL;
+        w->ipc_next = NULL;
+        w->blocked_on = NULL;
+        arch_set_recv(&w->regs, MICA_E_OK, n->word | (slot->cap.badge ? slot->cap.badge : 1),
+                      mica_msginfo(0, 0));
+        n->word = 0;
+        after_wake(cpu, t, w);
+    }
+    uint64_t info = arch_syscall_arg(&t->regs, 1);
+    if (slot->cap.type != MICA_OBJ_ENDPOINT ||
+        (info & ((1UL << MICA_MSG_LABEL_SHIFT) - 1)) > MICA_MSG_REG_WORDS)
+        return;                         /* capabilities, a long message, unknown bits */
+    struct endpoint *ep = phys_to_virt(slot->cap.obj);
+    struct tcb *r = ep->queue.head;
+    if (ep->state != EP_RECV || !wake_is_simple(cpu, t, r))
         return;
 
     /* Point of no return. */
-    n->waiters.head = w->ipc_next;
-    if (n->waiters.head)
-        n->waiters.head->ipc_prev = NULL;
-    else
-        n->waiters.tail = NULL;
-    w->ipc_next = NULL;
-    w->blocked_on = NULL;
-    arch_set_recv(&w->regs, MICA_E_OK, n->word | (badge ? badge : 1), mica_msginfo(0, 0));
-    n->word = 0;
-    arch_syscall_return(&t->regs, MICA_E_OK);
-    rq_push_head(&cpu->rq, &t->rq, t->prio);
-    switch_to(w);
+    ep_dequeue(ep);
+    copy_message(t, r, slot->cap.badge, info);
+    t->ipc_rights = slot->cap.rights;
+    after_wake(cpu, t, r);
 }
 
-/* A wait that blocks, when a thread is ready: the slow path would block and then choose
- * the first of the highest ready priority; so does this, without the general exit. */
+/* A wait on a notification, or a receive on an endpoint, that blocks while a thread is
+ * ready: the slow path would block and then choose the first of the highest ready
+ * priority; so does this, without the general exit. */
 void
 fastpath_recv(struct tcb *t)
 {
-    uint64_t badge;
-    struct notification *n = notification_cap(t, MICA_RIGHT_READ, &badge);
-    if (!n || n->word || t->reply_to || arch_syscall_timeout(&t->regs) != MICA_TIMEOUT_FOREVER)
+    struct cte *slot = send_recv_cap(t, MICA_RIGHT_READ);
+    if (!slot || t->reply_to || arch_syscall_timeout(&t->regs) != MICA_TIMEOUT_FOREVER)
         return;
+    void *on = phys_to_virt(slot->cap.obj);
+    if (slot->cap.type == MICA_OBJ_NOTIFICATION) {
+        if (((struct notification *)on)->word)
+            return;
+    } else if (slot->cap.type != MICA_OBJ_ENDPOINT || ((struct endpoint *)on)->state == EP_SEND ||
+               (t->bound && t->bound->word)) {
+        return;
+    }
     struct percpu *cpu = this_cpu();
     int top = rq_highest(&cpu->rq);
     if (top < 0)
@@ -220,8 +266,15 @@ fastpath_recv(struct tcb *t)
     if (!next->slice)
         next->slice = SCHED_SLICE_TICKS;
     cpu->resched = cpu->resched_tail = false;
-    t->state = THREAD_BLOCKED_NTFN;
-    t->blocked_on = n;
-    tq_push(&n->waiters, t);
+    t->blocked_on = on;
+    if (slot->cap.type == MICA_OBJ_NOTIFICATION) {
+        t->state = THREAD_BLOCKED_NTFN;
+        tq_push(&((struct notification *)on)->waiters, t);
+    } else {
+        struct endpoint *ep = on;
+        t->state = THREAD_BLOCKED_RECV;
+        tq_push(&ep->queue, t);
+        ep->state = EP_RECV;
+    }
     switch_to(next);
 }

@@ -284,6 +284,63 @@ notifications(void)
            (unsigned long)bound_label, (unsigned long)bound_badge);
 }
 
+/* ---- one-way messages to a waiting receiver: who runs next --------------------------- */
+
+static volatile unsigned oneway_count;
+static volatile uint64_t oneway_badge, oneway_word;
+static mica_cptr_t oneway_ep;
+
+static void
+oneway_receiver(uint64_t self)
+{
+    for (;;) {
+        struct mica_msg m = { 0 };
+        if (mica_recv(oneway_ep, &m, FOREVER))
+            break;
+        oneway_badge = m.badge;
+        oneway_word = m.mr[0];
+        oneway_count++;
+    }
+    for (;;)
+        mica_tcb_suspend(self);
+}
+
+/* A receiver above us runs at once; one at our priority waits until we yield (the fast
+ * path and the slow path alike: the IPC suite runs with both). */
+static void
+oneway_order(void)
+{
+    static struct mica_thread hi, eq;
+    oneway_ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    mica_cptr_t badged = test_mint(oneway_ep, MICA_RIGHT_WRITE, 0x77);
+    uint64_t s1 = test_slot(), s2 = test_slot();
+    long err = mica_thread_create(&hi, test_untyped, s1, oneway_receiver, s1, MICA_BOOT_PRIO + 1);
+    if (!err)
+        err = mica_tcb_resume(hi.tcb);          /* it waits in its receive at once */
+    bool ok = !err;
+    for (unsigned i = 0; ok && i < 3; i++) {
+        struct mica_msg m = { .info = mica_msginfo(5, 1), .mr = { 100 + i } };
+        ok = !mica_send(badged, &m, POLL) && oneway_count == i + 1 && oneway_word == 100 + i &&
+             oneway_badge == 0x77;
+    }
+    EXPECT("oneway_send_runs_a_higher_receiver_at_once", ok, "err %s, count %u",
+           mica_errname(err), oneway_count);
+    mica_tcb_suspend(hi.tcb);
+
+    err = mica_thread_create(&eq, test_untyped, s2, oneway_receiver, s2, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_resume(eq.tcb);
+    let_others_run();                           /* it waits in its receive now */
+    unsigned before = oneway_count;
+    struct mica_msg m = { .info = mica_msginfo(5, 1), .mr = { 200 } };
+    ok = !err && !mica_send(badged, &m, POLL) && oneway_count == before;
+    let_others_run();
+    EXPECT("oneway_send_to_an_equal_receiver_runs_it_after_us",
+           ok && oneway_count == before + 1 && oneway_word == 200, "err %s, count %u (was %u)",
+           mica_errname(err), oneway_count, before);
+    mica_tcb_suspend(eq.tcb);
+}
+
 /* ---- deaths --------------------------------------------------------------------------- */
 
 static volatile long blocked_err = -1, caller_err = -1;
@@ -794,6 +851,7 @@ main(void)
     rights_and_transfer();
     timeouts();
     notifications();
+    oneway_order();
     deaths();
     faults();
     fault_kinds();
