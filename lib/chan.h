@@ -245,7 +245,6 @@ struct mica_chan_server_config {
     /* untyped memory for the guard (a thread, an endpoint, a page); 0: no guard, and a
      * client whose pages go takes the server down with it */
     mica_cptr_t untyped;
-    unsigned prio;                  /* our thread's priority: the guard's */
 };
 #define MICA_CHAN_SERVER_SLOTS(nconn, max_pages) \
     ((nconn) * 2 + MICA_MSG_MAX_CAPS + (nconn) * (max_pages) + 3)

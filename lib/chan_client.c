@@ -277,11 +277,13 @@ open_channel(mica_cptr_t server_ep, const struct mica_chan_place *at, uint64_t *
 {
     struct mica_ipc_buffer *buf = mica_ipc_buffer();
     struct mica_msg m = { .info = mica_msginfo_caps(MICA_CHAN_OPEN, 1, 1), .mr = { at->pages } };
+    uint64_t cnode = buf->recv_cnode, slot = buf->recv_slot;
     buf->caps[0] = at->bell_for_server;
     buf->recv_cnode = MICA_SLOT_CNODE;
     buf->recv_slot = at->first_slot;
     long err = control(server_ep, &m, id);
-    buf->recv_cnode = 0;
+    buf->recv_cnode = cnode;                    /* the caller's receive settings again */
+    buf->recv_slot = slot;
     unsigned want = at->server_bell ? 1 : 2;
     if (!err && mica_msg_caps(m.info) < want)
         err = MICA_E_NO_CAP;

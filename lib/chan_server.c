@@ -94,8 +94,12 @@ guard_main(uint64_t arg)
             /* Not a page of a channel: the fault handler the thread had sees it again.
              * With none to give it to, the thread stops (as the kernel stops one). */
             if (mica_tcb_configure(MICA_SLOT_TCB, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
-                                   (uint64_t)srv->ipc, MICA_TASK_SLOT_FAULT_HANDLER))
+                                   (uint64_t)srv->ipc, MICA_TASK_SLOT_FAULT_HANDLER)) {
+                mica_printf("chan: fault %#lx at %#lx, address %#lx, and no handler to give "
+                            "it to: the server stops\n", (unsigned long)mica_msg_label(m.info),
+                            (unsigned long)m.mr[0], (unsigned long)addr);
                 mica_tcb_suspend(MICA_SLOT_TCB);
+            }
             srv->guard_off = true;
         }
         if (err)                                /* our endpoint went: nothing more to do */
@@ -132,7 +136,18 @@ guard_start(struct mica_chan_server *srv)
                                   guard_slot(srv, GUARD_HOLE), 1);
     if (!err)
         err = mica_thread_create(&srv->guard, cfg->untyped, guard_slot(srv, GUARD_TCB),
-                                 guard_main, (uint64_t)srv, cfg->prio);
+                                 guard_main, (uint64_t)srv, 0);
+    /* The highest priority we may give (our task's, for a task made by init): the guard
+     * runs only while our thread waits for it. Allowed priorities are 0 .. MCP: search. */
+    for (unsigned lo = 0, hi = MICA_MAX_PRIO; !err && lo < hi;) {
+        unsigned mid = (lo + hi + 1) / 2;
+        if (mica_tcb_set_priority(srv->guard.tcb, mid))
+            hi = mid - 1;
+        else
+            lo = mid;
+        if (lo == hi)
+            err = mica_tcb_set_priority(srv->guard.tcb, lo);
+    }
     if (!err)   /* its own faults go where ours did (a task made by init has the slot) */
         mica_tcb_configure(srv->guard.tcb, MICA_SLOT_CNODE, MICA_SLOT_VSPACE,
                            (uint64_t)&srv->guard.ipc, MICA_TASK_SLOT_FAULT_HANDLER);
@@ -143,6 +158,18 @@ guard_start(struct mica_chan_server *srv)
     return err;
 }
 
+/* Where this instance's channel generations start: the public endpoint (init keeps a
+ * server's across its restarts) may still carry channel endpoints minted by an earlier
+ * instance, and those must not name our channels. A clock value makes a match a chance of
+ * one in 2^32. */
+static uint32_t
+first_generation(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint32_t)(((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15u >> 32);
+}
+
 long
 mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_server_config *cfg)
 {
@@ -150,6 +177,9 @@ mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_serve
         return MICA_E_INVALID_ARG;
     memset(srv, 0, sizeof(*srv));
     srv->cfg = *cfg;
+    uint32_t gen = first_generation();
+    for (unsigned i = 0; i < cfg->nconn; i++)
+        srv->conn[i].gen = gen + i * 0x10000u;
     if (cfg->ep) {
         struct mica_ipc_buffer *buf = mica_ipc_buffer();
         srv->ipc = buf;
@@ -190,6 +220,7 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     if (g.magic != MICA_CHAN_MAGIC || g.version != MICA_CHAN_VERSION ||
         !ring_ok(g.sq_entries) || !ring_ok(g.cq_entries) || g.ntags == 0 ||
         g.ntags > MICA_CHAN_MAX_TAGS || g.sq_off < MICA_CHAN_HEADER_SIZE ||
+        g.cq_off < MICA_CHAN_HEADER_SIZE || (g.buf_size && g.buf_off < MICA_CHAN_HEADER_SIZE) ||
         g.sq_off % MICA_CHAN_SQE_SIZE || g.cq_off % MICA_CHAN_CQE_SIZE ||
         sq_end > size || cq_end > size || buf_end > size ||
         (g.cq_off < sq_end && g.sq_off < cq_end) ||          /* the rings overlap */
@@ -455,6 +486,7 @@ mica_chan_serve_round(struct mica_chan_server *srv)
 {
     unsigned total = 0;
     srv->rounds++;
+    guard_again(srv);
     for (unsigned i = 0; i < srv->cfg.nconn; i++) {
         struct mica_chan_conn *c = &srv->conn[i];
         if (c->state != MICA_CHAN_CONN_ATTACHED)
@@ -529,7 +561,7 @@ open_channel(struct mica_chan_server *srv, struct mica_msg *m, unsigned *ncaps)
     if (!srv->cfg.max_pages)
         return MICA_E_NO_MEMORY;
     if (mica_msg_caps(m->info) != 1 || mica_cnode_identify(MICA_SLOT_CNODE, scratch, &info) ||
-        info.type != MICA_OBJ_NOTIFICATION)
+        info.type != MICA_OBJ_NOTIFICATION || !(info.rights & MICA_RIGHT_WRITE))
         return MICA_E_NO_CAP;
     unsigned id = 0;
     while (id < srv->cfg.nconn && srv->conn[id].state != MICA_CHAN_CONN_FREE)
@@ -679,14 +711,18 @@ static void
 messages(struct mica_chan_server *srv, struct mica_msg *m, long err)
 {
     for (unsigned n = 1; !err; n++) {
+        guard_again(srv);
+        bool had_caps = mica_msg_caps(m->info) != 0;
         if (mica_msg_label(m->info) == MICA_LABEL_NOTIFICATION) {
+            if (had_caps)   /* a client's message with the label, not the kernel's */
+                clean_scratch(srv);
             if (srv->cfg.on_notify)
                 srv->cfg.on_notify(srv, m->badge);
             return;
         }
-        bool had_caps = mica_msg_caps(m->info) != 0;
         bool reply = message(srv, m);
-        if (had_caps)       /* whatever arrived and was not taken leaves the window */
+        if (had_caps)       /* whatever arrived and was not taken leaves the window: the
+                             * kernel puts capabilities only into empty slots */
             clean_scratch(srv);
         if (n % 64 == 0)
             mica_chan_serve_round(srv);

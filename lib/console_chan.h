@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Writing to the console through a channel (lib/proto.h, docs/channels.md): a client's
- * region (the console's memory), doorbells and reconnection after a console restart, on
- * the channel library. */
+ * region (its own pages, handed to the console), doorbells and reconnection after a
+ * console restart, on the channel library. */
 #ifndef MICA_CONSOLE_CHAN_H
 #define MICA_CONSOLE_CHAN_H
 
@@ -26,9 +26,9 @@ struct console_chan {
 };
 
 /* Make the channel's objects from untyped into our slots first_slot.. (CONSOLE_CHAN_SLOTS
- * of them, empty) and page tables at va (page-aligned, in a 512 GiB slot of the address
- * space nothing else uses), and connect (console_chan_connect): the console's pages for
- * the region are mapped at va. */
+ * of them, empty): notifications, the region's frames mapped at va with page tables there
+ * (va page-aligned, in a 512 GiB slot of the address space nothing else uses), and
+ * connect (console_chan_connect). */
 long console_chan_open(struct console_chan *cc, mica_cptr_t untyped, uint64_t first_slot,
                        uintptr_t va);
 
@@ -37,7 +37,7 @@ long console_chan_open(struct console_chan *cc, mica_cptr_t untyped, uint64_t fi
  * may be in flight (reap the failures first: BAD_STATE). */
 long console_chan_connect(struct console_chan *cc);
 
-/* Give the channel back to the console (it unmaps our region); prep fails with DELETED
+/* Give the channel back to the console (it lets go of our pages); prep fails with DELETED
  * until console_chan_connect. */
 long console_chan_close(struct console_chan *cc);
 

@@ -97,6 +97,8 @@ def check_boot(test, build):
             problems.append(f"no line matching {pattern!r}")
         else:
             pos = max(pos, hit + 1)
+    if not test.any_order_before:
+        pos = 0
     for pattern in test.expect:                 # each in order, after the previous one
         rx = re.compile(pattern)
         hit = next((i for i in range(pos, len(log)) if rx.search(log[i])), None)

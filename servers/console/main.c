@@ -37,7 +37,6 @@
 #define TABLE_SLOT  (MICA_TASK_SLOT_FIRST_FREE + 1)     /* 3: the arena's page tables */
 #define BELL_SLOT   (MICA_TASK_SLOT_FIRST_FREE + 4)     /* our doorbell, for clients */
 #define CHAN_SLOT   (MICA_TASK_SLOT_FIRST_FREE + 8)     /* the channel library's from here */
-#define PRIO        120     /* the manifest's prio= for us: the guard thread's (no higher) */
 #define CHANNELS    4
 #define CHAN_PAGES  CONSOLE_CHAN_PAGES  /* a channel's region: at most 16 KiB */
 #define ARENA       0x540000000000UL    /* where channels are mapped: a PML4 slot of its own */
@@ -240,7 +239,6 @@ main(void)
         .nconn = CHANNELS, .arena = ARENA, .max_pages = CHAN_PAGES, .first_slot = CHAN_SLOT,
         .on_msg = on_msg, .on_notify = on_notify, .bell_for_clients = BELL_SLOT,
         .untyped = MICA_TASK_SLOT_UNTYPED,      /* for the guard: clients' pages may go */
-        .prio = PRIO,
     };
     long err = MICA_E_OK;
     for (unsigned level = 0; level < 3 && !err; level++) {

@@ -40,11 +40,13 @@ struct client {
 };
 static struct client A, B, F, M, N, X;
 
+/* Server i's capabilities, and it runs unless it is the replacement (2), which serves the
+ * first one's endpoint, as init restarts a server on the endpoint it keeps for it. */
 static bool
 start_server(unsigned i)
 {
     const struct mica_boot_module *mod = &bi->module[i];
-    srv[i].ep = test_make(MICA_OBJ_ENDPOINT, 0);
+    srv[i].ep = i == 2 ? srv[1].ep : test_make(MICA_OBJ_ENDPOINT, 0);
     srv[i].ntfn = test_make(MICA_OBJ_NOTIFICATION, 0);
     srv[i].admin = test_mint(srv[i].ep, MICA_RIGHT_WRITE, SRV_ADMIN);
     long err = mica_cnode_copy(mod->cnode, SRV_EP, CNODE, srv[i].ep, MICA_RIGHTS_ALL);
@@ -54,7 +56,7 @@ start_server(unsigned i)
         err = mica_cnode_move(mod->cnode, SRV_UNTYPED, CNODE, test_make(MICA_OBJ_UNTYPED, 16));
     if (!err)
         err = test_map_tables(mod->vspace, SRV_ARENA);
-    if (!err)
+    if (!err && i != 2)
         err = mica_tcb_resume(mod->tcb);
     return !err;
 }
@@ -531,6 +533,18 @@ ownership(void)
            stats(1, X.id, 0) == MICA_CHAN_CONN_ATTACHED,
            "close again %s, attach with it %s, reopen %s", mica_errname(again),
            mica_errname(stale), mica_errname(err));
+
+    /* A message that looks like a notification and brings a capability: the server empties
+     * its receive slots all the same (the kernel fills only empty ones), and set-up goes
+     * on working. */
+    mica_ipc_buffer()->caps[0] = X.at.bell;
+    struct mica_msg spoof = { .info = mica_msginfo_caps(MICA_LABEL_NOTIFICATION, 1, 0) };
+    long sent = mica_send(B.public, &spoof, 1000 * MS);
+    long closed = mica_chan_close(mica_chan_endpoint(&X.at));
+    err = open_channel(&X, 5, 1, 6);
+    EXPECT("chan_setup_survives_a_fake_notification_with_a_capability",
+           !sent && !closed && !err, "send %s, close %s, reopen %s", mica_errname(sent),
+           mica_errname(closed), mica_errname(err));
 }
 
 /* ---- the server dies with requests in flight ----------------------------------------------- */
@@ -544,7 +558,9 @@ server_death(void)
         n += !submit1(&A, T_DEFER, i, 0, 0, &tag);
     for (int i = 0; i < 4; i++)
         mica_yield();                   /* it takes them and holds them */
+    mica_cptr_t kept = test_copy(mica_chan_endpoint(&A.at), MICA_RIGHTS_ALL);
     mica_tcb_suspend(bi->module[1].tcb);
+    mica_tcb_resume(bi->module[2].tcb);     /* on the same endpoint */
     for (unsigned i = 0; i < 3; i++)    /* and these it never sees */
         n += !submit1(&A, T_ECHO, i, 0, 0, &tag);
     long err = mica_chan_wait(&A.ch, 30 * MS);
@@ -569,6 +585,13 @@ server_death(void)
            !err && got == 1 && !c[0].status && c[0].res[0] == 25 && A.ch.epoch == 2 &&
            atomic_load(&A.ch.hdr->server_epoch) == 2,
            "err %s, got %u, epoch %u", mica_errname(err), got, A.ch.epoch);
+    /* The endpoint of A's first channel, kept from the first server, names channel 0 and
+     * a generation of that server's: the new one, on the same endpoint, refuses it. */
+    long stale = control(kept, MICA_CHAN_CLOSE, 0);
+    EXPECT("chan_earlier_servers_channel_endpoint_is_refused",
+           stale == MICA_E_NO_RIGHTS && stats(2, A.id, 0) == MICA_CHAN_CONN_ATTACHED,
+           "close with it: %s, A's state %lu", mica_errname(stale),
+           (unsigned long)stats(2, A.id, 0));
 }
 
 int

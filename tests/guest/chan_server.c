@@ -125,7 +125,6 @@ main(void)
         .ops = ops, .nops = T_OPS_END - MICA_CHAN_OP_USER, .ep = SRV_EP, .ntfn = SRV_NTFN,
         .nconn = SRV_NCONN, .arena = SRV_ARENA, .max_pages = SRV_MAX_PAGES,
         .first_slot = SRV_FIRST_SLOT, .on_msg = admin, .untyped = SRV_UNTYPED,
-        .prio = MICA_BOOT_PRIO,
     };
     long err = mica_chan_server_init(&srv, &cfg);
     if (err) {
