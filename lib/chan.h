@@ -242,8 +242,9 @@ struct mica_chan_server_config {
      * to ATTACH carries to the client (which called with the grant right); 0: none, the
      * client got it from whoever introduced the two */
     mica_cptr_t bell_for_clients;
-    /* untyped memory for the guard (a thread, an endpoint, a page); 0: no guard, and a
-     * client whose pages go takes the server down with it */
+    /* untyped memory for the guard (a thread, an endpoint, a page), which takes the faults
+     * of the task's first thread (MICA_SLOT_TCB: the server must run on it); 0: no guard,
+     * and a client whose pages go takes the server down with it */
     mica_cptr_t untyped;
 };
 #define MICA_CHAN_SERVER_SLOTS(nconn, max_pages) \

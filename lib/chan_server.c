@@ -2,8 +2,8 @@
 /*
  * The server side of channels: take batches of requests, check each one, hand it to the
  * operation's handler and publish the completions; sleep on the doorbell with the flag
- * protocol; open channels of our own memory through the control endpoint (map items in the
- * replies), and free those whose clients died.
+ * protocol; open channels in clients' pages (map items) through the control endpoint, mend
+ * an access to a page that went (the guard), and free channels whose clients died.
  *
  * Everything in the shared region is written by a client that may be hostile and may
  * change it while we work. So: the geometry is copied and checked once, at attach; an
@@ -232,12 +232,13 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     uint64_t owner = c->owner;
     uint32_t gen = c->gen;
     unsigned npages = c->npages;
-    bool own = c->own_caps;
+    bool own = c->own_caps, gone = c->gone;    /* a page may have gone already */
     memset(c, 0, sizeof(*c));
     c->owner = owner;
     c->gen = gen;
     c->npages = npages;
     c->own_caps = own;
+    c->gone = gone;
     c->hdr = region;
     c->sq = (struct mica_chan_sq_entry *)((uint8_t *)region + g.sq_off);
     c->cq = (struct mica_chan_cq_entry *)((uint8_t *)region + g.cq_off);
@@ -281,8 +282,9 @@ mica_chan_detach(struct mica_chan_server *srv, unsigned id)
     c->gen = gen;
 }
 
-/* Whether channel id's client is gone: its doorbell failed to ring, or our copy of it went
- * with its task (the copy is a child of the client's capability). */
+/* Whether channel id's client is gone: its doorbell failed to ring or a page of it went (the
+ * guard saw it), or our copy of its doorbell went with its task (the copy is a child of
+ * the client's capability). */
 static bool
 client_gone(struct mica_chan_server *srv, unsigned id)
 {
