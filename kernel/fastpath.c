@@ -147,7 +147,6 @@ fastpath_reply_recv(struct tcb *t)
     switch_to(c);
 }
 
-
 /* ---- send and receive: notifications, and one-way messages ------------------------- */
 
 /* The capability a send or receive names, if it has the rights; NULL for a redirected
