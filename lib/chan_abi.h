@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The shared-memory layout of a channel (docs/channels.md): a header, a submission ring and
- * a completion ring of small fixed-size entries, and a buffer area, in one region mapped by a client
- * and a server. Words are masks, shifts and accessors, never C bit-fields. */
+ * a completion ring of small fixed-size entries, and a buffer area, in one region mapped by
+ * a client and a server. Words are masks, shifts and accessors, never C bit-fields. */
 #ifndef MICA_CHAN_ABI_H
 #define MICA_CHAN_ABI_H
 

@@ -125,9 +125,11 @@ mica_chan_make_room(struct mica_chan *ch)
 {
     if (ch->dead)
         return ch->dead;
-    /* See how far the server got (an insane sq_head is ignored). */
+    /* See how far the server got: an sq_head behind the last one, or beyond what we
+     * published, is insane and ignored. */
     uint32_t head = atomic_load_explicit(&ch->hdr->sq_head, ACQUIRE);
-    if (ch->sq_published - head <= ch->sq_mask + 1 && ch->sq_published - head <= ch->sq_published - ch->sq_head)
+    uint32_t behind = ch->sq_published - head;
+    if (behind <= ch->sq_mask + 1 && behind <= ch->sq_published - ch->sq_head)
         ch->sq_head = head;
     set_limit(ch);
     return ch->sq_tail == ch->sq_limit ? MICA_E_RANGE : MICA_E_OK;
