@@ -193,17 +193,18 @@ struct mica_chan_conn {
     uint32_t cq_head;           /* the client's last believable cq_head */
     uint32_t deferred;          /* requests taken, not yet completed */
     unsigned state;             /* MICA_CHAN_CONN_* */
+    mica_cptr_t bell;           /* signal: wakes the client */
+    uint64_t taken, errors, violations, bells;
+    uint64_t busy[MICA_CHAN_MAX_TAGS / 64];     /* tags deferred */
+    void *user;
+    /* Set-up, from owner on: what attach keeps (it starts the serving state above afresh). */
     uint64_t owner;             /* its endpoint's badge (set up through the endpoint) */
     uint32_t gen;               /* OPENs of this channel so far: kept when it is freed */
     unsigned npages, want;      /* the region's pages received, and promised at OPEN */
-    mica_cptr_t bell;           /* signal: wakes the client */
     bool own_caps;              /* set up through the endpoint: its bell, endpoint and the
                                  * client's copies of its pages are ours to delete */
     bool gone;                  /* its client's doorbell failed, or its pages went (a hole
                                  * was mapped): free it (sweep) */
-    uint64_t taken, errors, violations, bells;
-    uint64_t busy[MICA_CHAN_MAX_TAGS / 64];     /* tags deferred */
-    void *user;
 };
 #define MICA_CHAN_CONN_FREE     0
 #define MICA_CHAN_CONN_OPEN     1   /* connect under way */

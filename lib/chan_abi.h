@@ -20,6 +20,13 @@
 #define MICA_CHAN_ARGS          2u                  /* argument words of a request */
 #define MICA_CHAN_RESULTS       1u                  /* result words of a completion */
 
+/* A ring size both sides accept: a power of two from MICA_CHAN_MIN_ENTRIES to _MAX_. */
+static inline int
+mica_chan_ring_ok(uint32_t n)
+{
+    return n >= MICA_CHAN_MIN_ENTRIES && n <= MICA_CHAN_MAX_ENTRIES && !(n & (n - 1));
+}
+
 /*
  * The header. Each index has a cache line of its own, and each line has one writer, so the
  * two sides never write the same line. Who writes what:

@@ -11,12 +11,6 @@
 #define ACQUIRE memory_order_acquire
 #define RELEASE memory_order_release
 
-static bool
-power_of_two(unsigned n)
-{
-    return n >= MICA_CHAN_MIN_ENTRIES && n <= MICA_CHAN_MAX_ENTRIES && !(n & (n - 1));
-}
-
 size_t
 mica_chan_region_size(unsigned sq_entries, unsigned cq_entries, size_t buf)
 {
@@ -52,7 +46,8 @@ long
 mica_chan_client_init(struct mica_chan *ch, void *region, size_t size, unsigned sq_entries,
                       unsigned cq_entries, mica_cptr_t server_bell, mica_cptr_t bell)
 {
-    if (!power_of_two(sq_entries) || !power_of_two(cq_entries) || (uintptr_t)region & 4095)
+    if (!mica_chan_ring_ok(sq_entries) || !mica_chan_ring_ok(cq_entries) ||
+        (uintptr_t)region & 4095)
         return MICA_E_INVALID_ARG;
     size_t rings = mica_chan_region_size(sq_entries, cq_entries, 0);
     if (size <= rings || size > UINT32_MAX)

@@ -198,12 +198,6 @@ mica_chan_server_init(struct mica_chan_server *srv, const struct mica_chan_serve
 
 /* ---- attach and detach ------------------------------------------------------------------ */
 
-static bool
-ring_ok(uint32_t n)
-{
-    return n >= MICA_CHAN_MIN_ENTRIES && n <= MICA_CHAN_MAX_ENTRIES && !(n & (n - 1));
-}
-
 long
 mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t size,
                  mica_cptr_t client_bell)
@@ -218,7 +212,7 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
     uint64_t cq_end = (uint64_t)g.cq_off + (uint64_t)g.cq_entries * MICA_CHAN_CQE_SIZE;
     uint64_t buf_end = (uint64_t)g.buf_off + g.buf_size;
     if (g.magic != MICA_CHAN_MAGIC || g.version != MICA_CHAN_VERSION ||
-        !ring_ok(g.sq_entries) || !ring_ok(g.cq_entries) || g.ntags == 0 ||
+        !mica_chan_ring_ok(g.sq_entries) || !mica_chan_ring_ok(g.cq_entries) || g.ntags == 0 ||
         g.ntags > MICA_CHAN_MAX_TAGS || g.sq_off < MICA_CHAN_HEADER_SIZE ||
         g.cq_off < MICA_CHAN_HEADER_SIZE || (g.buf_size && g.buf_off < MICA_CHAN_HEADER_SIZE) ||
         g.sq_off % MICA_CHAN_SQE_SIZE || g.cq_off % MICA_CHAN_CQE_SIZE ||
@@ -229,16 +223,7 @@ mica_chan_attach(struct mica_chan_server *srv, unsigned id, void *region, size_t
         return MICA_E_INVALID_ARG;
 
     struct mica_chan_conn *c = &srv->conn[id];
-    uint64_t owner = c->owner;
-    uint32_t gen = c->gen;
-    unsigned npages = c->npages;
-    bool own = c->own_caps, gone = c->gone;    /* a page may have gone already */
-    memset(c, 0, sizeof(*c));
-    c->owner = owner;
-    c->gen = gen;
-    c->npages = npages;
-    c->own_caps = own;
-    c->gone = gone;
+    memset(c, 0, offsetof(struct mica_chan_conn, owner));      /* the set-up state stays */
     c->hdr = region;
     c->sq = (struct mica_chan_sq_entry *)((uint8_t *)region + g.sq_off);
     c->cq = (struct mica_chan_cq_entry *)((uint8_t *)region + g.cq_off);
