@@ -24,6 +24,18 @@ start(struct mica_thread *th, void (*fn)(uint64_t), uint64_t arg)
     return err ? err : mica_tcb_resume(th->tcb);
 }
 
+/* Start fn in a thread whose system calls are redirected to sys_ep as fault messages. */
+static long
+start_redirected(struct mica_thread *th, void (*fn)(uint64_t), mica_cptr_t sys_ep)
+{
+    long err = mica_thread_create(th, test_untyped, test_slot(), fn, 0, MICA_BOOT_PRIO);
+    if (!err)
+        err = mica_tcb_configure(th->tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&th->ipc, sys_ep);
+    if (!err)
+        err = mica_tcb_set_flags(th->tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
+    return err ? err : mica_tcb_resume(th->tcb);
+}
+
 static void
 let_others_run(void)
 {
@@ -498,13 +510,7 @@ faults(void)
 
     /* A redirected system call: number and six arguments out, the result back. */
     mica_cptr_t sys_ep = test_make(MICA_OBJ_ENDPOINT, 0);
-    err = mica_thread_create(&r, test_untyped, test_slot(), redirected_thread, 0, MICA_BOOT_PRIO);
-    if (!err)
-        err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
-    if (!err)
-        err = mica_tcb_set_flags(r.tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
-    if (!err)
-        err = mica_tcb_resume(r.tcb);
+    err = start_redirected(&r, redirected_thread, sys_ep);
     m = (struct mica_msg){ 0 };
     if (!err)
         err = mica_recv(sys_ep, &m, 1000 * MS);
@@ -548,13 +554,7 @@ redirect_roundtrips(void)
 {
     static struct mica_thread r;
     mica_cptr_t sys_ep = test_make(MICA_OBJ_ENDPOINT, 0);
-    long err = mica_thread_create(&r, test_untyped, test_slot(), twice_redirected, 0, MICA_BOOT_PRIO);
-    if (!err)
-        err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
-    if (!err)
-        err = mica_tcb_set_flags(r.tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
-    if (!err)
-        err = mica_tcb_resume(r.tcb);
+    long err = start_redirected(&r, twice_redirected, sys_ep);
     struct mica_msg m = { 0 };
     if (!err)
         err = mica_recv(sys_ep, &m, FOREVER);
@@ -608,14 +608,7 @@ redirect_not_a_signal(void)
     if (!err)
         err = mica_tcb_resume(w.tcb);
     if (!err)
-        err = mica_thread_create(&r, test_untyped, test_slot(), signal_number_redirected, 0,
-                                 MICA_BOOT_PRIO);
-    if (!err)
-        err = mica_tcb_configure(r.tcb, CNODE, MICA_SLOT_VSPACE, (uint64_t)&r.ipc, sys_ep);
-    if (!err)
-        err = mica_tcb_set_flags(r.tcb, MICA_TCB_FLAG_REDIRECT_SYSCALLS);
-    if (!err)
-        err = mica_tcb_resume(r.tcb);
+        err = start_redirected(&r, signal_number_redirected, sys_ep);
     struct mica_msg m = { 0 };
     if (!err)
         err = mica_recv(sys_ep, &m, 1000 * MS);
